@@ -1,0 +1,102 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { RemuxOptions } from '../options.js';
+import { UsageError } from '../errors.js';
+import { invalid } from '../validate.js';
+
+/** A flag of `remux run`: its parser option, help text and how it maps onto `RemuxOptions`. */
+interface Flag {
+  name: string;
+  type: 'string' | 'boolean';
+  help: string;
+  value?: string;
+  apply?: (options: RemuxOptions, raw: string) => void;
+}
+
+const integer = (flag: string, raw: string): number => {
+  if (!/^-?\d+$/.test(raw.trim())) throw invalid(`--${flag}`, 'integer', raw);
+  return Number(raw);
+};
+
+const number = (flag: string, raw: string): number => {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) throw invalid(`--${flag}`, 'number', raw);
+  return n;
+};
+
+/** `224` (square) or `HEIGHTxWIDTH` (`256x192`). */
+const size = (raw: string): number | [number, number] => {
+  const m = /^(\d+)(?:x(\d+))?$/.exec(raw.trim());
+  if (!m) throw invalid('--size', 'an integer or HEIGHTxWIDTH', raw);
+  return m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])];
+};
+
+export const RUN_FLAGS: Flag[] = [
+  { name: 'out', type: 'string', value: 'DIR', help: 'output directory (required)', apply: (o, v) => (o.out = v) },
+  { name: 'size', type: 'string', value: 'N|HxW', help: 'output size of the default pipeline and of ops without one (224)', apply: (o, v) => (o.size = size(v)) },
+  { name: 'copies', type: 'string', value: 'K', help: 'augmented copies of every source row (1)', apply: (o, v) => (o.copies = integer('copies', v)) },
+  { name: 'seed', type: 'string', value: 'N', help: 'seed of every random draw (0)', apply: (o, v) => (o.seed = integer('seed', v)) },
+  { name: 'pipeline', type: 'string', value: 'FILE', help: 'augmentation pipeline, .json or .yaml (randomResizedCrop + horizontalFlip)', apply: (o, v) => (o.pipeline = v) },
+  { name: 'batch-size', type: 'string', value: 'N', help: 'decoded images per augment batch; never changes the output (64)', apply: (o, v) => (o.batchSize = integer('batch-size', v)) },
+  { name: 'workers', type: 'string', value: 'N', help: 'decode/encode worker threads (number of cores)', apply: (o, v) => (o.workers = integer('workers', v)) },
+  { name: 'format', type: 'string', value: 'F', help: 'output format: jpeg, png, webp or raw (jpeg)', apply: (o, v) => (o.format = v as RemuxOptions['format']) },
+  { name: 'quality', type: 'string', value: 'Q', help: 'JPEG/WebP quality 1-100 (90)', apply: (o, v) => (o.quality = number('quality', v)) },
+  { name: 'codec', type: 'string', value: 'C', help: 'JPEG codec: auto, jpeg-turbo, sharp or jpeg-js (auto)', apply: (o, v) => (o.codec = v as RemuxOptions['codec']) },
+  { name: 'rows-per-shard', type: 'string', value: 'N', help: 'rows per parquet shard (sized for ~256 MB shards)', apply: (o, v) => (o.rowsPerShard = integer('rows-per-shard', v)) },
+  { name: 'row-group-size', type: 'string', value: 'N', help: 'rows per parquet row group (100)', apply: (o, v) => (o.rowGroupSize = integer('row-group-size', v)) },
+  { name: 'split', type: 'string', value: 'NAME', help: 'split to read when the source has several (train)', apply: (o, v) => (o.split = v) },
+  { name: 'image-column', type: 'string', value: 'COL', help: 'image column of a parquet source (image)', apply: (o, v) => (o.imageColumn = v) },
+  { name: 'label-column', type: 'string', value: 'COL', help: 'label column of a parquet source (label, or the ClassLabel column)', apply: (o, v) => (o.labelColumn = v) },
+  { name: 'keep-columns', type: 'string', value: 'A,B', help: 'source columns to carry into the output', apply: (o, v) => (o.keepColumns = v.split(',').map((c) => c.trim())) },
+  { name: 'limit', type: 'string', value: 'N', help: 'stop after N source rows', apply: (o, v) => (o.limit = integer('limit', v)) },
+  { name: 'on-error', type: 'string', value: 'MODE', help: 'undecodable image: skip (record in errors.jsonl) or fail (skip)', apply: (o, v) => (o.onError = v as RemuxOptions['onError']) },
+  { name: 'max-pixels', type: 'string', value: 'N', help: 'refuse images with more pixels (89478485)', apply: (o, v) => (o.maxPixels = integer('max-pixels', v)) },
+  { name: 'overwrite', type: 'boolean', help: 'replace a remux output already in --out' },
+  { name: 'quiet', type: 'boolean', help: 'no progress, only errors and the summary' },
+  { name: 'help', type: 'boolean', help: 'show this help' },
+];
+
+export interface RunCommand {
+  options: RemuxOptions;
+  quiet: boolean;
+  help: boolean;
+}
+
+/** Parses `remux run` arguments; unknown flags and bad values are `UsageError`s naming the flag. */
+export function parseRunArgs(argv: string[]): RunCommand {
+  const config: ParseArgsConfig = {
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: Object.fromEntries(RUN_FLAGS.map((f) => [f.name, { type: f.type }])),
+  };
+  let parsed;
+  try {
+    parsed = parseArgs(config);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}. See remux run --help`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return { options: { source: '', out: '' }, quiet: false, help: true };
+  if (parsed.positionals.length !== 1) {
+    throw new UsageError(parsed.positionals.length === 0 ? 'missing source: remux run <source> --out <dir>' : `expected one source but received ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+  }
+  const options: RemuxOptions = { source: parsed.positionals[0], out: '' };
+  for (const flag of RUN_FLAGS) {
+    const raw = values[flag.name];
+    if (typeof raw === 'string') flag.apply?.(options, raw);
+  }
+  options.overwrite = values.overwrite === true;
+  return { options, quiet: values.quiet === true, help: false };
+}
+
+export function runHelp(): string {
+  const lines = RUN_FLAGS.map((f) => `  --${f.name}${f.value ? ` ${f.value}` : ''}`.padEnd(28) + f.help);
+  return `Usage: remux run <source> --out <dir> [options]
+
+Streams every row of <source> (a parquet file, a directory of parquet files, a glob, or an image
+folder root/<class>/<file>) through decode → augment → encode into sharded parquet under <dir>.
+
+Options:
+${lines.join('\n')}
+`;
+}

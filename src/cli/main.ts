@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+import { createRequire } from 'node:module';
+import { RemuxError, UsageError, messageOf } from '../errors.js';
+import { remux } from '../pipeline.js';
+import { parseRunArgs, runHelp } from './args.js';
+import { progressReporter, summaryText } from './progress.js';
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+const HELP = `remux ${version}: bake image augmentations into a dataset, streamed into sharded parquet
+
+Usage:
+  remux run <source> --out <dir> [options]   remux a dataset (remux run --help for the options)
+  remux --version
+`;
+
+/** Exit codes: 0 done, 1 the run failed, 2 bad usage or bad input (nothing was started). */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run (see remux --help)`);
+  const { options, quiet, help } = parseRunArgs(rest);
+  if (help) {
+    process.stdout.write(runHelp());
+    return 0;
+  }
+  const progress = progressReporter(process.stderr);
+  const summary = await remux({
+    ...options,
+    onProgress: quiet ? undefined : (p) => progress.update(p),
+    onNote: (note) => process.stderr.write(`remux: ${note}\n`),
+  }).finally(() => progress.done());
+  process.stdout.write(`${summaryText(summary)}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`remux: ${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof RemuxError) {
+      process.stderr.write(`remux: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`remux: unexpected error: ${messageOf(error)}\n(set REMUX_DEBUG=1 for the stack trace, and please report it)\n`);
+      if (process.env.REMUX_DEBUG) console.error(error);
+      process.exitCode = 1;
+    }
+  },
+);

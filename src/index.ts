@@ -1,0 +1,6 @@
+/** The library API: the CLI is a thin layer over `remux()`. */
+export { remux, type RemuxSummary } from './pipeline.js';
+export type { RemuxOptions, Progress } from './options.js';
+export type { StepSpec } from './augment/op.js';
+export { parsePipeline, pipelineToSpec, planSample, defaultPipelineSpec } from './augment/pipeline.js';
+export { RemuxError, UsageError } from './errors.js';

@@ -1,0 +1,100 @@
+import { availableParallelism } from 'node:os';
+import type { StepSpec } from './augment/op.js';
+import { CODECS, type CodecName } from './codec/decode.js';
+import { FORMATS, type OutputFormat } from './codec/encode.js';
+import { UsageError } from './errors.js';
+import { invalid, isPositiveInteger, nonNegativeInteger, numberInRange, oneOf, positiveInteger, sizeOption } from './validate.js';
+
+/** Progress of a running job, reported about once a second and once at the end. */
+export interface Progress {
+  /** Source rows read so far (decoded or skipped). */
+  rowsIn: number;
+  /** Source rows this run will read: the source's row count, or `limit`. */
+  totalRows: number;
+  rowsOut: number;
+  skipped: number;
+  bytesWritten: number;
+  elapsedSeconds: number;
+}
+
+/** Options of `remux()`; the CLI flags of `remux run` map onto them one to one. */
+export interface RemuxOptions {
+  /** A parquet file, a directory of parquet files, a glob, or an image folder. */
+  source: string;
+  /** Output directory. */
+  out: string;
+  /** Output size for ops that have none in the pipeline. Default 224. */
+  size?: number | [number, number];
+  /** Augmented copies of every source row, each with its own random stream. Default 1. */
+  copies?: number;
+  /** Seed of every random draw. Default 0. */
+  seed?: number;
+  /** Pipeline steps, or the path of a `.json`/`.yaml` file. Default: randomResizedCrop(size) + horizontalFlip. */
+  pipeline?: StepSpec[] | string;
+  /** Decoded images per augment batch; never changes the output. Default 64. */
+  batchSize?: number;
+  /** Codec worker threads. Default: the number of cores. */
+  workers?: number;
+  /** Output image format. Default 'jpeg'. */
+  format?: OutputFormat;
+  /** JPEG/WebP quality, 1–100. Default 90. */
+  quality?: number;
+  /** JPEG library. Default 'auto' (libjpeg-turbo, sharp for DCT-scaled decodes). */
+  codec?: CodecName;
+  /** Rows per shard. Default: sized for ~256 MB shards from the first row group. */
+  rowsPerShard?: number;
+  /** Rows per parquet row group. Default 100. */
+  rowGroupSize?: number;
+  split?: string;
+  imageColumn?: string;
+  labelColumn?: string;
+  /** Source columns to carry into the output. Default none. */
+  keepColumns?: string[];
+  /** Stop after this many source rows. Default: all. */
+  limit?: number;
+  /** On an undecodable image: skip and record it, or stop. Default 'skip'. */
+  onError?: 'skip' | 'fail';
+  /** Replace an existing remux output in `out`. Default false. */
+  overwrite?: boolean;
+  /** Images with more pixels are refused (decompression bombs). Default 89,478,485, Pillow's limit. */
+  maxPixels?: number;
+  /** Called about once a second and once at the end. */
+  onProgress?: (progress: Progress) => void;
+  /** Called with notes worth telling the user (a split chosen for them, say). */
+  onNote?: (note: string) => void;
+}
+
+export type ResolvedOptions = Required<Omit<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'onProgress' | 'onNote'>> &
+  Pick<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'onProgress' | 'onNote'>;
+
+export const DEFAULT_MAX_PIXELS = 89_478_485;
+export const TARGET_SHARD_BYTES = 256 * 1024 * 1024;
+
+/** Validates every option once, with the flag's name in the message, and fills the defaults. */
+export function resolveOptions(options: RemuxOptions): ResolvedOptions {
+  if (typeof options.source !== 'string' || options.source === '') throw new UsageError('missing source: give a parquet file, a directory, a glob or an image folder');
+  if (typeof options.out !== 'string' || options.out === '') throw new UsageError('missing --out: the directory to write the output to');
+  const optionalPositive = (flag: string, v: unknown) => (v === undefined ? undefined : positiveInteger(flag, v));
+  const keepColumns = options.keepColumns ?? [];
+  if (!Array.isArray(keepColumns) || keepColumns.some((c) => typeof c !== 'string' || c === '')) throw invalid('--keep-columns', 'comma-separated column names', keepColumns);
+  const workers = options.workers ?? availableParallelism();
+  if (!isPositiveInteger(workers)) throw invalid('--workers', 'positive integer', workers);
+  return {
+    ...options,
+    size: sizeOption('--size', options.size ?? 224),
+    copies: positiveInteger('--copies', options.copies ?? 1),
+    seed: nonNegativeInteger('--seed', options.seed ?? 0),
+    batchSize: positiveInteger('--batch-size', options.batchSize ?? 64),
+    workers,
+    format: oneOf('--format', options.format ?? 'jpeg', FORMATS),
+    quality: Math.round(numberInRange('--quality', options.quality ?? 90, 1, 100)),
+    codec: oneOf('--codec', options.codec ?? 'auto', CODECS),
+    rowsPerShard: optionalPositive('--rows-per-shard', options.rowsPerShard),
+    rowGroupSize: positiveInteger('--row-group-size', options.rowGroupSize ?? 100),
+    keepColumns,
+    limit: options.limit === undefined ? undefined : nonNegativeInteger('--limit', options.limit),
+    onError: oneOf('--on-error', options.onError ?? 'skip', ['skip', 'fail'] as const),
+    overwrite: options.overwrite ?? false,
+    maxPixels: positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS),
+  };
+}

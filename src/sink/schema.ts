@@ -1,0 +1,42 @@
+import { Binary, Field, Int32, Int64, Schema, Struct, Utf8, type DataType } from 'apache-arrow';
+import type { OutputFormat } from '../codec/encode.js';
+import type { KeptColumn } from '../source/source.js';
+
+/** What the output schema depends on. */
+export interface OutputLayout {
+  format: OutputFormat;
+  hasLabels: boolean;
+  labelNames: string[] | null;
+  keptColumns: KeptColumn[];
+}
+
+/** Hugging Face's image storage type. Every field nullable: `datasets` only trusts its metadata when they match its own schema exactly. */
+export const IMAGE_TYPE = new Struct([new Field('bytes', new Binary(), true), new Field('path', new Utf8(), true)]);
+
+/** Column names remux writes itself; kept columns may not reuse them. */
+export const RESERVED_COLUMNS = ['image', 'label', 'source_index', 'copy'];
+
+/** The Hugging Face `features` of the output, in column order. */
+export function outputFeatures(layout: OutputLayout): Record<string, unknown> {
+  const features: Record<string, unknown> = {
+    image: layout.format === 'raw' ? { dtype: 'binary', _type: 'Value' } : { _type: 'Image' },
+  };
+  if (layout.hasLabels) {
+    features.label = layout.labelNames ? { names: layout.labelNames, _type: 'ClassLabel' } : { dtype: 'int64', _type: 'Value' };
+  }
+  features.source_index = { dtype: 'int64', _type: 'Value' };
+  features.copy = { dtype: 'int32', _type: 'Value' };
+  for (const kept of layout.keptColumns) if (kept.feature) features[kept.field.name] = kept.feature;
+  return features;
+}
+
+/** The Arrow schema of every shard, with the `huggingface` metadata that `datasets` reads. */
+export function outputSchema(layout: OutputLayout): Schema {
+  const imageType: DataType = layout.format === 'raw' ? new Binary() : IMAGE_TYPE;
+  const fields = [new Field('image', imageType, true)];
+  if (layout.hasLabels) fields.push(new Field('label', new Int64(), true));
+  fields.push(new Field('source_index', new Int64(), true), new Field('copy', new Int32(), true));
+  for (const kept of layout.keptColumns) fields.push(new Field(kept.field.name, kept.field.type, true));
+  const metadata = new Map([['huggingface', JSON.stringify({ info: { features: outputFeatures(layout) } })]]);
+  return new Schema(fields, metadata);
+}

@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
+import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Schema } from 'apache-arrow';
+import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm/node';
+import { RemuxError, messageOf } from '../errors.js';
+import { BoundedQueue } from '../util/stream.js';
+
+/** One output row. */
+export interface OutputRow {
+  image: Uint8Array;
+  /** The generated file name stored in `image.path`. */
+  path: string;
+  label: number | null;
+  sourceIndex: number;
+  copy: number;
+  keep: Record<string, unknown>;
+}
+
+export interface ShardInfo {
+  /** File name under `data/`, before the final `-of-N` rename. */
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ShardWriterOptions {
+  dir: string;
+  split: string;
+  schema: Schema;
+  /** Rows per parquet row group (Hugging Face's image datasets use ~100). */
+  rowGroupSize: number;
+  /** Rows per shard; `undefined` sizes shards to ~`targetShardBytes` from the first row group. */
+  rowsPerShard: number | undefined;
+  targetShardBytes: number;
+}
+
+/** An open shard: parquet-wasm pulls row groups from `batches` and we write what it returns. */
+interface OpenShard {
+  file: string;
+  tmpPath: string;
+  rows: number;
+  batches: BoundedQueue<unknown>;
+  written: Promise<{ bytes: number; sha256: string }>;
+}
+
+/**
+ * Streams rows into sharded parquet files (zstd, `rowGroupSize` rows per row group). A shard is
+ * written as `<name>.parquet.tmp`, checked, fsynced, then renamed: a `.parquet` file under
+ * `data/` is always complete.
+ */
+export class ShardWriter {
+  private readonly options: ShardWriterOptions;
+  private pending: OutputRow[] = [];
+  private shard: OpenShard | null = null;
+  private rowsPerShard: number | undefined;
+  readonly committed: ShardInfo[] = [];
+
+  constructor(options: ShardWriterOptions) {
+    this.options = options;
+    this.rowsPerShard = options.rowsPerShard;
+  }
+
+  get bytesWritten(): number {
+    return this.committed.reduce((n, s) => n + s.bytes, 0);
+  }
+
+  async append(row: OutputRow): Promise<void> {
+    this.pending.push(row);
+    if (this.pending.length >= this.options.rowGroupSize) await this.flushRowGroup();
+  }
+
+  /** Writes what is buffered and commits the open shard. */
+  async close(): Promise<ShardInfo[]> {
+    if (this.pending.length > 0) await this.flushRowGroup();
+    await this.commit();
+    return this.committed;
+  }
+
+  /** Drops the open shard (its `.tmp` file); committed shards stay. */
+  async abort(): Promise<void> {
+    const shard = this.shard;
+    this.shard = null;
+    this.pending = [];
+    if (!shard) return;
+    shard.batches.end();
+    await shard.written.catch(() => {});
+    await rm(shard.tmpPath, { force: true });
+  }
+
+  private async flushRowGroup(): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    if (this.rowsPerShard === undefined) {
+      // Sized once from the first row group, so the same run always shards the same way.
+      const average = rows.reduce((n, r) => n + r.image.byteLength, 0) / rows.length;
+      const groups = Math.max(1, Math.round(this.options.targetShardBytes / Math.max(1, average) / this.options.rowGroupSize));
+      this.rowsPerShard = groups * this.options.rowGroupSize;
+    }
+    const shard = this.shard ?? (this.shard = await this.openShard());
+    await shard.batches.put(toWasmBatches(this.options.schema, rows));
+    shard.rows += rows.length;
+    if (shard.rows >= this.rowsPerShard) await this.commit();
+  }
+
+  private async openShard(): Promise<OpenShard> {
+    const file = `${this.options.split}-${String(this.committed.length).padStart(5, '0')}.parquet`;
+    const tmpPath = `${this.options.dir}/${file}.tmp`;
+    const batches = new BoundedQueue<unknown>(1);
+    const props = new WriterPropertiesBuilder()
+      .setCompression(Compression.ZSTD)
+      .setMaxRowGroupSize(this.options.rowGroupSize)
+      .setCreatedBy('remux')
+      // The Arrow schema's metadata only lands inside ARROW:schema; readers that do not decode
+      // it (DuckDB, hyparquet) find the features in the file's own key-value metadata.
+      .setKeyValueMetadata(new Map([['huggingface', this.options.schema.metadata.get('huggingface')!]]))
+      .build();
+    const input = new ReadableStream(
+      {
+        async pull(controller) {
+          const next = await batches.take();
+          if (next === undefined) controller.close();
+          else for (const b of next as unknown[]) controller.enqueue(b);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const handle = await open(tmpPath, 'w');
+    // Not awaited here: parquet-wasm pulls the first row group (for the schema) before it returns.
+    const written = transformParquetStream(input, props)
+      .then((output) => writeAll(output, handle))
+      .finally(() => handle.close());
+    written.catch(() => {}); // surfaced when the shard is committed
+    return { file, tmpPath, rows: 0, batches, written };
+  }
+
+  private async commit(): Promise<void> {
+    const shard = this.shard;
+    if (!shard) return;
+    this.shard = null;
+    shard.batches.end();
+    let result: { bytes: number; sha256: string };
+    try {
+      result = await shard.written;
+      await verifyShard(shard.tmpPath, shard.rows, result.bytes);
+    } catch (error) {
+      await rm(shard.tmpPath, { force: true });
+      throw new RemuxError('ERR_REMUX_WRITE', `cannot write shard ${shard.file}: ${messageOf(error)}`);
+    }
+    await rename(shard.tmpPath, `${this.options.dir}/${shard.file}`);
+    this.committed.push({ file: shard.file, rows: shard.rows, ...result });
+  }
+}
+
+/** Writes every chunk with an awaited write (real backpressure), fsyncs, and hashes as it goes. */
+async function writeAll(stream: ReadableStream<Uint8Array>, handle: FileHandle): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    hash.update(chunk);
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+      offset += bytesWritten;
+    }
+    bytes += chunk.byteLength;
+  }
+  await handle.sync();
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** parquet-wasm ignores errors of its own: read the footer back before trusting the file. */
+async function verifyShard(path: string, rows: number, bytes: number): Promise<void> {
+  const blob = await openAsBlob(path);
+  if (blob.size !== bytes) throw new Error(`${blob.size} bytes on disk but ${bytes} written`);
+  const file = await ParquetFile.fromFile(blob);
+  try {
+    const found = file.metadata().fileMetadata().numRows();
+    if (found !== rows) throw new Error(`footer says ${found} rows but ${rows} were written`);
+  } finally {
+    file.free();
+  }
+}
+
+/** apache-arrow rows → parquet-wasm record batches, through an IPC stream. */
+function toWasmBatches(schema: Schema, rows: OutputRow[]): unknown[] {
+  const children = schema.fields.map((field) => {
+    const builder = makeBuilder({ type: field.type, nullValues: [null, undefined] });
+    const isStruct = DataType.isStruct(field.type);
+    for (const row of rows) builder.append(valueOf(field.name, isStruct, row));
+    return builder.finish().toVector().data[0];
+  });
+  const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
+  const ipc = tableToIPC(new Table([new RecordBatch(schema, data)]), 'stream');
+  return WasmTable.fromIPCStream(ipc).recordBatches();
+}
+
+function valueOf(column: string, isStruct: boolean, row: OutputRow): unknown {
+  switch (column) {
+    case 'image':
+      return isStruct ? { bytes: row.image, path: row.path } : row.image;
+    case 'label':
+      return row.label === null ? null : BigInt(row.label);
+    case 'source_index':
+      return BigInt(row.sourceIndex);
+    case 'copy':
+      return row.copy;
+    default:
+      return plain(row.keep[column]);
+  }
+}
+
+/** Arrow row objects (structs, lists) back to plain values a builder accepts. */
+function plain(value: unknown): unknown {
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && 'toJSON' in value) return (value as { toJSON(): unknown }).toJSON();
+  return value;
+}

@@ -1,0 +1,47 @@
+import type { Field } from 'apache-arrow';
+
+/** One row of the source, as the pipeline sees it. */
+export interface SourceRow {
+  /** Position in the source (the split), counting from 0 across all its files. */
+  sourceIndex: number;
+  /** The file the row comes from, as the user named it or relative to the source root. */
+  file: string;
+  /** Row number within that file. */
+  fileRow: number;
+  /** Encoded image bytes; null when the row has none (then `error` says why). */
+  bytes: Uint8Array | null;
+  error?: string;
+  label: number | null;
+  /** Values of the `--keep-columns`, by name. */
+  keep: Record<string, unknown>;
+}
+
+/** A column carried from the source to the output unchanged. */
+export interface KeptColumn {
+  field: Field;
+  /** Its Hugging Face feature, from the source's metadata or derived from its Arrow type. */
+  feature: unknown;
+}
+
+export interface Source {
+  /** What the user gave, for messages and `remux.json`. */
+  readonly description: string;
+  /** Choices made for the user that they should hear about (a split picked, a column skipped). */
+  readonly notes: string[];
+  readonly split: string;
+  /** Rows in the source (from metadata or a directory listing, without reading data). */
+  readonly totalRows: number;
+  /** Class names when the labels are a ClassLabel (or folder names); null when labels are plain ints. */
+  readonly labelNames: string[] | null;
+  readonly hasLabels: boolean;
+  readonly keptColumns: KeptColumn[];
+  /** Rows in source order, a chunk (a parquet row group, or a few files) at a time. */
+  chunks(): AsyncIterable<SourceRow[]>;
+}
+
+export interface SourceOptions {
+  split?: string;
+  imageColumn?: string;
+  labelColumn?: string;
+  keepColumns: string[];
+}

@@ -1,0 +1,59 @@
+import { UsageError } from '../errors.js';
+
+/** Folder and file-name words that Hugging Face's loaders read as split names. */
+const SPLIT_WORDS: Record<string, string> = {
+  train: 'train', training: 'train',
+  test: 'test', testing: 'test', eval: 'test', evaluation: 'test',
+  validation: 'validation', valid: 'validation', val: 'validation', dev: 'validation',
+};
+
+export function isSplitWord(word: string): boolean {
+  return word.toLowerCase() in SPLIT_WORDS;
+}
+
+/**
+ * The split a file belongs to, from its path relative to the source root:
+ * `train-00000-of-00002.parquet` or `cats-00000-of-00001.parquet` (Hugging Face's shard names),
+ * `test.parquet`, `test-foo.parquet`, or a directory named like a split (`validation/…`).
+ * Null when the path names no split. Image folders pass `byFileName = false`: an image called
+ * `test.jpg` is not a split.
+ */
+export function splitOfPath(relativePath: string, byFileName = true): string | null {
+  const segments = relativePath.split('/');
+  const name = byFileName ? segments[segments.length - 1] : '';
+  const shard = /^(.+?)-\d{5}-of-\d{5}\.[^.]+$/.exec(name);
+  if (shard) return SPLIT_WORDS[shard[1].toLowerCase()] ?? shard[1];
+  const word = /^([A-Za-z]+)(?:[-_.].*)?\.[^.]+$/.exec(name)?.[1]?.toLowerCase();
+  if (word && SPLIT_WORDS[word]) return SPLIT_WORDS[word];
+  for (const dir of segments.slice(0, -1).reverse()) {
+    const split = SPLIT_WORDS[dir.toLowerCase()];
+    if (split) return split;
+  }
+  return null;
+}
+
+/**
+ * Keeps the files of one split. With `--split`, those files (error naming the splits found when
+ * there are none); without it, `train` when the source has several splits, or everything when
+ * the paths name no split.
+ */
+export function selectSplit(paths: string[], requested: string | undefined, what: string, notes: string[], byFileName = true): { split: string; paths: string[] } {
+  const bySplit = new Map<string, string[]>();
+  for (const p of paths) {
+    const split = splitOfPath(p, byFileName) ?? 'train';
+    bySplit.set(split, [...(bySplit.get(split) ?? []), p]);
+  }
+  const found = [...bySplit.keys()].sort();
+  if (requested !== undefined) {
+    const canonical = SPLIT_WORDS[requested.toLowerCase()] ?? requested;
+    const chosen = bySplit.get(canonical);
+    if (!chosen) throw new UsageError(`--split ${requested}: ${what} has no such split; it has ${found.join(', ')}`);
+    return { split: canonical, paths: chosen };
+  }
+  if (bySplit.size === 1) return { split: found[0], paths: bySplit.get(found[0])! };
+  if (bySplit.has('train')) {
+    notes.push(`${what} has splits ${found.join(', ')}: reading train (choose another with --split)`);
+    return { split: 'train', paths: bySplit.get('train')! };
+  }
+  throw new UsageError(`${what} has several splits (${found.join(', ')}): choose one with --split`);
+}

@@ -1,0 +1,88 @@
+/**
+ * The plumbing between stages: each stage is an async iterable that pulls from the one before,
+ * so a slow stage throttles its upstream and memory stays bounded.
+ */
+
+/**
+ * Applies `fn` to each item with at most `concurrency` calls in flight, yielding results in input
+ * order. Upstream is pulled only when a slot is free.
+ */
+export async function* mapOrdered<T, U>(source: AsyncIterable<T>, concurrency: number, fn: (item: T) => Promise<U>): AsyncGenerator<U> {
+  const inFlight: Array<Promise<U>> = [];
+  const iterator = source[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    while (true) {
+      while (!done && inFlight.length < concurrency) {
+        const next = await iterator.next();
+        if (next.done) done = true;
+        else {
+          const p = fn(next.value);
+          p.catch(() => {}); // awaited below, in order; avoid an unhandled rejection meanwhile
+          inFlight.push(p);
+        }
+      }
+      if (inFlight.length === 0) return;
+      yield await inFlight.shift()!;
+    }
+  } finally {
+    if (!done) await iterator.return?.();
+    await Promise.allSettled(inFlight);
+  }
+}
+
+/** Groups items into arrays of `size` (the last may be shorter). */
+export async function* chunked<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let chunk: T[] = [];
+  for await (const item of source) {
+    chunk.push(item);
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** Flattens chunks into items, stopping after `limit` items. */
+export async function* flatten<T>(chunks: AsyncIterable<T[]>, limit = Infinity): AsyncGenerator<T> {
+  let n = 0;
+  if (n >= limit) return;
+  for await (const chunk of chunks) {
+    for (const item of chunk) {
+      yield item;
+      if (++n >= limit) return;
+    }
+  }
+}
+
+/**
+ * A bounded hand-off between a producer and a consumer: `put` waits while the queue is full,
+ * `take` waits while it is empty. `end()` makes `take` return `undefined` once drained.
+ */
+export class BoundedQueue<T> {
+  private readonly items: T[] = [];
+  private ended = false;
+  private readonly takers: Array<() => void> = [];
+  private readonly putters: Array<() => void> = [];
+
+  constructor(private readonly capacity: number) {}
+
+  async put(item: T): Promise<void> {
+    while (this.items.length >= this.capacity) await new Promise<void>((r) => this.putters.push(r));
+    this.items.push(item);
+    this.takers.shift()?.();
+  }
+
+  async take(): Promise<T | undefined> {
+    while (this.items.length === 0 && !this.ended) await new Promise<void>((r) => this.takers.push(r));
+    const item = this.items.shift();
+    this.putters.shift()?.();
+    return item;
+  }
+
+  end(): void {
+    this.ended = true;
+    for (const t of this.takers.splice(0)) t();
+  }
+}

@@ -1,0 +1,56 @@
+import { UsageError } from './errors.js';
+
+/**
+ * One-line predicates and one message format for every option a user sets, in the style of
+ * sharp: `expected positive integer for size but received -1`. `where` names the option
+ * (`--size`, `pipeline[0] randomResizedCrop.scale`) so the message says what to fix.
+ */
+export function invalid(where: string, expected: string, value: unknown): UsageError {
+  return new UsageError(`expected ${expected} for ${where} but received ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value) || (value !== null && typeof value === 'object')) return JSON.stringify(value);
+  return String(value);
+}
+
+export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
+export const isPositiveInteger = (v: unknown): v is number => isInteger(v) && v > 0;
+export const inRange = (v: unknown, min: number, max: number): v is number => isNumber(v) && v >= min && v <= max;
+
+export function positiveInteger(where: string, value: unknown): number {
+  if (!isPositiveInteger(value)) throw invalid(where, 'positive integer', value);
+  return value;
+}
+
+export function nonNegativeInteger(where: string, value: unknown): number {
+  if (!isInteger(value) || value < 0) throw invalid(where, 'integer >= 0', value);
+  return value;
+}
+
+export function numberInRange(where: string, value: unknown, min: number, max: number): number {
+  if (!inRange(value, min, max)) throw invalid(where, `number in [${min}, ${max}]`, value);
+  return value;
+}
+
+export function oneOf<T extends string>(where: string, value: unknown, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !choices.includes(value as T)) throw invalid(where, `one of ${choices.join(', ')}`, value);
+  return value as T;
+}
+
+/** `[min, max]` with min <= max, both inside [lo, hi]. */
+export function numberPair(where: string, value: unknown, lo: number, hi: number): [number, number] {
+  if (!Array.isArray(value) || value.length !== 2 || !inRange(value[0], lo, hi) || !inRange(value[1], lo, hi) || value[0] > value[1]) {
+    throw invalid(where, `[min, max] with ${lo} <= min <= max <= ${hi}`, value);
+  }
+  return [value[0], value[1]];
+}
+
+/** An output size: one positive integer (square, or shorter side for resize) or `[height, width]`. */
+export function sizeOption(where: string, value: unknown): number | [number, number] {
+  if (isPositiveInteger(value)) return value;
+  if (Array.isArray(value) && value.length === 2 && isPositiveInteger(value[0]) && isPositiveInteger(value[1])) return [value[0], value[1]];
+  throw invalid(where, 'positive integer or [height, width]', value);
+}
