@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { axisWeights, resampleAxisAligned } from '../kernels/cpu/resampleAxisAligned.js';
+import { cropResize, multiply, scaleTranslate } from '../src/augment/geometry.js';
+
+async function rgb(path: string) {
+  const { data, info } = await sharp(path, { ignoreIcc: true }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+function maxAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+function ramp(width: number, height: number): Uint8Array {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([x % 256, y % 256, (x * 7 + y * 13) % 256], (y * width + x) * 3);
+  return data;
+}
+
+test('matches Pillow’s antialiased bilinear resize (torchvision’s PIL path) within 1', async () => {
+  const { source, cases } = JSON.parse(await readFile('test/golden/cases.json', 'utf8'));
+  const image = await rgb(source);
+  for (const c of cases) {
+    const [left, top, right, bottom] = c.box;
+    const out = { width: c.size[0], height: c.size[1] };
+    let matrix = cropResize(left, top, right - left, bottom - top, out);
+    if (c.flip) matrix = multiply(matrix, scaleTranslate(-1, 1, out.width, 0));
+    const ours = resampleAxisAligned(image.data, image.width, image.height, matrix, out.width, out.height);
+    const golden = await rgb(`test/golden/${c.name}.png`);
+    assert.ok(maxAbsDiff(ours, golden.data) <= 1, `${c.name}: max difference ${maxAbsDiff(ours, golden.data)}`);
+  }
+});
+
+test('an integer crop at scale 1 copies pixels exactly, and a flip mirrors them exactly', () => {
+  const src = ramp(40, 30);
+  const crop = resampleAxisAligned(src, 40, 30, scaleTranslate(1, 1, 5, 7), 20, 10);
+  const flipped = resampleAxisAligned(src, 40, 30, scaleTranslate(-1, 1, 25, 7), 20, 10);
+  for (let y = 0; y < 10; y++) {
+    for (let x = 0; x < 20; x++) {
+      for (let c = 0; c < 3; c++) {
+        assert.equal(crop[(y * 20 + x) * 3 + c], src[((y + 7) * 40 + x + 5) * 3 + c]);
+        assert.equal(flipped[(y * 20 + x) * 3 + c], src[((y + 7) * 40 + (24 - x)) * 3 + c]);
+      }
+    }
+  }
+});
+
+test('output pixels that map outside the source are the fill value 0 (centre crop larger than the image)', () => {
+  const src = new Uint8Array(4 * 4 * 3).fill(200);
+  const out = resampleAxisAligned(src, 4, 4, scaleTranslate(1, 1, -1, -1), 6, 6);
+  const at = (x: number, y: number) => out[(y * 6 + x) * 3];
+  assert.equal(at(0, 0), 0);
+  assert.equal(at(5, 3), 0);
+  assert.equal(at(1, 1), 200);
+  assert.equal(at(4, 4), 200);
+});
+
+test('weights are non-negative, sum to 1 and widen with the shrink factor', () => {
+  for (const [outSize, inSize] of [[224, 3000], [224, 224], [50, 7]]) {
+    const w = axisWeights(outSize, inSize, inSize / outSize, 0);
+    for (let o = 0; o < outSize; o++) {
+      let total = 0;
+      for (let k = 0; k < w.count[o]; k++) {
+        assert.ok(w.weights[o * w.maxTaps + k] >= 0);
+        total += w.weights[o * w.maxTaps + k];
+      }
+      assert.ok(Math.abs(total - 1) < 1e-5);
+      assert.ok(w.count[o] <= Math.ceil(Math.max(1, inSize / outSize)) * 2 + 1);
+    }
+  }
+});
