@@ -50,7 +50,7 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
     } catch (error) {
       // libjpeg-turbo stops at any warning; sharp tolerates harmless ones (extraneous bytes)
       // and still fails on truncation, as Pillow does.
-      if (options.codec === 'jpeg-turbo') throw new DecodeError(`libjpeg-turbo: ${(error as Error).message}`);
+      if (options.codec === 'jpeg-turbo') throw new DecodeError(`libjpeg-turbo: ${turboMessage(error)}`);
     }
   }
   return decodeWithSharp(bytes, options, upright, divisor);
@@ -63,6 +63,12 @@ function decodeWithTurbo(turbo: NonNullable<ReturnType<typeof jpegTurbo>>, bytes
   const result = turbo.decompressSync(input, out, { format: turbo.FORMAT_RGB });
   const rgb = new Uint8Array(out.buffer, 0, result.width * result.height * 3);
   return upright(applyOrientation(rgb, result.width, result.height, header.orientation));
+}
+
+/** The binding reports libjpeg-turbo's warnings (truncation, corrupt data) as "No error". */
+function turboMessage(error: unknown): string {
+  const message = (error as Error).message;
+  return /^no error$/i.test(message) ? 'corrupt or truncated JPEG data' : message;
 }
 
 function decodeWithJpegJs(bytes: Uint8Array, header: JpegHeader): DecodedImage {
