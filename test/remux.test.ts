@@ -167,3 +167,23 @@ test('a source without an image column names its columns', async () => {
   });
   await assert.rejects(remux({ ...quiet, source: `${dir}/x.parquet`, out: await tempDir('o'), keepColumns: ['nope'] }), /--keep-columns nope: .*x.parquet has no such column/);
 });
+
+test('a YAML pipeline and a glob source; --limit 0 still writes a readable (empty) shard', async () => {
+  const dir = await tempDir('yaml');
+  await writeFile(`${dir}/eval.yaml`, '- op: resize\n  size: 40\n- op: centerCrop\n  size: [32, 24]\n');
+  const out = await tempDir('yaml-out');
+  const summary = await remux({ ...quiet, source: `${SAMPLE_PARQUET}/*.parquet`, out, pipeline: `${dir}/eval.yaml`, limit: 4 });
+  assert.equal(summary.rowsOut, 4);
+  for (const row of (await readOutput(out)).rows) {
+    const decoded = jpeg.decode(imageBytes(row));
+    assert.deepEqual([decoded.width, decoded.height], [24, 32]);
+  }
+  const manifest = JSON.parse(await readFile(`${out}/remux.json`, 'utf8'));
+  assert.deepEqual(manifest.pipeline, [{ op: 'resize', size: 40, maxSize: null }, { op: 'centerCrop', size: [32, 24] }]);
+
+  const empty = await tempDir('empty');
+  await remux({ ...quiet, source: SAMPLE_PARQUET, out: empty, limit: 0 });
+  const { files, rows, metadata } = await readOutput(empty);
+  assert.deepEqual([files.length, rows.length], [1, 0]);
+  assert.ok(JSON.parse(metadata[0].huggingface).info.features.image);
+});

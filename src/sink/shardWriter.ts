@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
 import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Schema } from 'apache-arrow';
-import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream } from 'parquet-wasm/node';
+import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm/node';
 import { RemuxError, messageOf } from '../errors.js';
 import { BoundedQueue } from '../util/stream.js';
 
@@ -75,7 +75,36 @@ export class ShardWriter {
   async close(): Promise<ShardInfo[]> {
     if (this.pending.length > 0) await this.flushRowGroup();
     await this.commit();
+    // No rows at all (every image skipped, or --limit 0): one empty shard still gives readers the schema.
+    if (this.committed.length === 0) await this.writeEmptyShard();
     return this.committed;
+  }
+
+  private async writeEmptyShard(): Promise<void> {
+    const file = `${this.options.split}-00000.parquet`;
+    const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(new Table(this.options.schema), 'stream')), this.writerProperties());
+    const tmpPath = `${this.options.dir}/${file}.tmp`;
+    const handle = await open(tmpPath, 'w');
+    try {
+      await handle.write(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await verifyShard(tmpPath, 0, bytes.byteLength);
+    await rename(tmpPath, `${this.options.dir}/${file}`);
+    this.committed.push({ file, rows: 0, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+  }
+
+  private writerProperties() {
+    return new WriterPropertiesBuilder()
+      .setCompression(Compression.ZSTD)
+      .setMaxRowGroupSize(this.options.rowGroupSize)
+      .setCreatedBy('remux')
+      // The Arrow schema's metadata only lands inside ARROW:schema; readers that do not decode
+      // it (DuckDB, hyparquet) find the features in the file's own key-value metadata.
+      .setKeyValueMetadata(new Map([['huggingface', this.options.schema.metadata.get('huggingface')!]]))
+      .build();
   }
 
   /** Drops the open shard (its `.tmp` file); committed shards stay. */
@@ -108,14 +137,7 @@ export class ShardWriter {
     const file = `${this.options.split}-${String(this.committed.length).padStart(5, '0')}.parquet`;
     const tmpPath = `${this.options.dir}/${file}.tmp`;
     const batches = new BoundedQueue<unknown>(1);
-    const props = new WriterPropertiesBuilder()
-      .setCompression(Compression.ZSTD)
-      .setMaxRowGroupSize(this.options.rowGroupSize)
-      .setCreatedBy('remux')
-      // The Arrow schema's metadata only lands inside ARROW:schema; readers that do not decode
-      // it (DuckDB, hyparquet) find the features in the file's own key-value metadata.
-      .setKeyValueMetadata(new Map([['huggingface', this.options.schema.metadata.get('huggingface')!]]))
-      .build();
+    const props = this.writerProperties();
     const input = new ReadableStream(
       {
         async pull(controller) {

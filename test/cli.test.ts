@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { tempDir } from './helpers/output.js';
+import { SAMPLE_PARQUET } from './helpers/samplePhotos.js';
+
+const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/src/cli/main.js', ...args], { encoding: 'utf8' });
+
+test('remux run writes a summary, and DuckDB reads the output with the Hugging Face types', async () => {
+  const out = await tempDir('cli');
+  const result = cli('run', SAMPLE_PARQUET, '--out', out, '--size', '48', '--copies', '2', '--limit', '6');
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /wrote 12 rows in 1 shard\(s\)/);
+  assert.match(result.stdout, /rows in 6, rows out 12, skipped 0/);
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  const types = await connection.runAndReadAll(`describe select * from read_parquet('${out}/data/*.parquet')`);
+  assert.deepEqual(types.getRowObjects().map((r) => `${r.column_name} ${r.column_type}`), ['image STRUCT(bytes BLOB, path VARCHAR)', 'label BIGINT', 'source_index BIGINT', 'copy INTEGER']);
+  const counts = await connection.runAndReadAll(`select count(*)::int n, count(distinct source_index)::int s, max(copy) c from read_parquet('${out}/data/*.parquet')`);
+  assert.deepEqual(counts.getRowObjects(), [{ n: 12, s: 6, c: 1 }]);
+  connection.closeSync();
+});
+
+test('bad usage is one line on stderr, exit code 2, no stack trace', async () => {
+  const out = await tempDir('cli-bad');
+  const cases: Array<[string[], string]> = [
+    [['run', SAMPLE_PARQUET, '--out', out, '--copies', 'two'], 'remux: expected integer for --copies but received "two"\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--copies', '0'], 'remux: expected positive integer for --copies but received 0\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--sise', '3'], "remux: Unknown option '--sise'. See remux run --help\n"],
+    [['run', 'no/such/dir', '--out', out], 'remux: source no/such/dir: no such file or directory\n'],
+    [['run', SAMPLE_PARQUET], 'remux: missing --out: the directory to write the output to\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--format', 'gif'], 'remux: expected one of jpeg, png, webp, raw for --format but received "gif"\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--size', '12x'], 'remux: expected an integer or HEIGHTxWIDTH for --size but received "12x"\n'],
+    [['run', 'package.json', '--out', out], 'remux: source package.json: expected a .parquet file, a directory of parquet files or an image folder\n'],
+    [['frobnicate'], 'remux: unknown command "frobnicate": expected run (see remux --help)\n'],
+  ];
+  for (const [args, stderr] of cases) {
+    const result = cli(...args);
+    assert.equal(result.stderr, stderr, args.join(' '));
+    assert.equal(result.status, 2, args.join(' '));
+  }
+});
+
+test('a pipeline file with a bad option is refused naming the step', async () => {
+  const dir = await tempDir('cli-pipe');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(`${dir}/p.yaml`, '- op: randomResizedCrop\n  size: 64\n- op: horizontalFlip\n  p: 1.5\n');
+  const result = cli('run', SAMPLE_PARQUET, '--out', `${dir}/out`, '--pipeline', `${dir}/p.yaml`);
+  assert.equal(result.stderr, 'remux: expected number in [0, 1] for pipeline[1] horizontalFlip.p but received 1.5\n');
+  assert.equal(result.status, 2);
+});
+
+test('--help lists every flag', () => {
+  const result = cli('run', '--help');
+  assert.equal(result.status, 0);
+  for (const flag of ['--out', '--size', '--copies', '--seed', '--pipeline', '--batch-size', '--workers', '--format', '--quality', '--codec', '--rows-per-shard', '--split', '--image-column', '--label-column', '--keep-columns', '--limit', '--on-error', '--overwrite', '--quiet']) {
+    assert.match(result.stdout, new RegExp(`${flag}\\b`));
+  }
+});
