@@ -33,6 +33,8 @@ export interface RemuxSummary {
   imagesPerSecond: number;
   /** CPU time of the whole process (all threads) per 1000 output images. */
   cpuSecondsPer1000: number;
+  /** Peak resident memory of the process so far, all threads. */
+  peakRssBytes: number;
 }
 
 type Decoded = { row: SourceRow; image: DecodedImage } | { row: SourceRow; error: string };
@@ -123,6 +125,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     wallSeconds,
     imagesPerSecond: counts.rowsOut / wallSeconds,
     cpuSecondsPer1000: counts.rowsOut > 0 ? ((cpu.user + cpu.system) / 1e6 / counts.rowsOut) * 1000 : 0,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }
 
