@@ -4,8 +4,7 @@
  *
  *   node dist/benchmarks/codecs.js [dir ...] [--repeats N] [--encode-passes N] [--out FILE|-]
  *
- * Directories default to `sample/photos` plus `../shared/data/photos256` (when
- * present), relative to the repo root. Only files that start with the JPEG
+ * Directories default to `sample/photos`; pass more (a set of small photos, say) as arguments. Only files that start with the JPEG
  * magic bytes are used (the extension is ignored). Results are printed as
  * markdown and written to `benchmarks/codecs.md` (`--out -` to skip writing).
  *
@@ -104,8 +103,6 @@ function parseArgs(argv: string[]): Options {
   }
   if (dirs.length === 0) {
     dirs.push(path.join(ROOT, 'sample', 'photos'));
-    const small = path.resolve(ROOT, '..', 'shared', 'data', 'photos256');
-    if (existsSync(small)) dirs.push(small);
   }
   return { dirs, repeats, encodePasses, out, argv };
 }

@@ -37,6 +37,9 @@ export interface RemuxSummary {
   peakRssBytes: number;
 }
 
+/** Decoded bytes at which a batch closes even before `--batch-size` images; never changes the output. */
+const MAX_BATCH_BYTES = 256 * 1024 * 1024;
+
 type Decoded = { row: SourceRow; image: DecodedImage } | { row: SourceRow; error: string };
 
 interface Sample {
@@ -161,7 +164,8 @@ async function* augmentStage(
       } else yield item;
     }
   }
-  for await (const batch of chunked(decodedImages(), options.batchSize)) {
+  // A batch also closes at MAX_BATCH_BYTES of decoded pixels, so 64 huge photos cannot take gigabytes.
+  for await (const batch of chunked(decodedImages(), options.batchSize, (item) => item.image.data.byteLength, MAX_BATCH_BYTES)) {
     const plans = batch.flatMap((item, image) =>
       Array.from({ length: options.copies }, (_, copy) => {
         const plan = planSample(steps, options.seed, item.row.sourceIndex, copy, { width: item.image.sourceWidth, height: item.image.sourceHeight });

@@ -53,6 +53,6 @@ export function summaryText(s: RemuxSummary): string {
   return [
     `remux: wrote ${s.rowsOut} rows in ${s.shards.length} shard(s) to ${s.out}/data (split ${s.split})`,
     `  rows in ${s.rowsIn}, rows out ${s.rowsOut}, skipped ${s.skipped}${s.skipped > 0 ? ` (see ${s.out}/errors.jsonl)` : ''}`,
-    `  ${s.wallSeconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(1)} images/s, ${s.cpuSecondsPer1000.toFixed(1)} CPU-s per 1000 images, ${formatBytes(s.bytesWritten)} written, peak memory ${formatBytes(s.peakRssBytes)}`,
+    `  ${s.wallSeconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(1)} images/s, ${s.cpuSecondsPer1000.toFixed(1)} CPU-s per 1000 images, ${formatBytes(s.bytesWritten)} written, peak memory ${Math.round(s.peakRssBytes / 1e6)} MB`,
   ].join('\n');
 }
