@@ -1,6 +1,6 @@
 import { appendFile, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Mat3 } from './augment/geometry.js';
+import type { Stage } from './augment/stages.js';
 import { multiply, scaleTranslate } from './augment/geometry.js';
 import { defaultPipelineSpec, loadPipelineFile, parsePipeline, pipelineToSpec, planSample, type PipelineStep } from './augment/pipeline.js';
 import type { Backend } from './backend/backend.js';
@@ -169,7 +169,7 @@ async function* augmentStage(
     const plans = batch.flatMap((item, image) =>
       Array.from({ length: options.copies }, (_, copy) => {
         const plan = planSample(steps, options.seed, item.row.sourceIndex, copy, { width: item.image.sourceWidth, height: item.image.sourceHeight });
-        return { image, copy, size: plan.size, matrix: toDecodedPixels(plan.matrix, item.image) };
+        return { image, copy, size: plan.size, stages: toDecodedPixels(plan.stages, item.image) };
       }),
     );
     const outputs = await backend.augment({ images: batch.map((b) => b.image), samples: plans });
@@ -181,9 +181,12 @@ async function* augmentStage(
 }
 
 /** Plans are drawn against the full-size image; a DCT-scaled decode is smaller by an exact factor. */
-function toDecodedPixels(matrix: Mat3, image: DecodedImage): Mat3 {
-  if (image.width === image.sourceWidth && image.height === image.sourceHeight) return matrix;
-  return multiply(scaleTranslate(image.width / image.sourceWidth, image.height / image.sourceHeight, 0, 0), matrix);
+function toDecodedPixels(stages: Stage[], image: DecodedImage): Stage[] {
+  const [first, ...rest] = stages;
+  if (first.type !== 'warp') throw new Error('a sample plan must start with a warp');
+  if (image.width === image.sourceWidth && image.height === image.sourceHeight) return stages;
+  const scale = scaleTranslate(image.width / image.sourceWidth, image.height / image.sourceHeight, 0, 0);
+  return [{ ...first, matrix: multiply(scale, first.matrix) }, ...rest];
 }
 
 async function recordError(options: ResolvedOptions, source: Source, row: SourceRow, reason: string): Promise<void> {

@@ -54,3 +54,30 @@ export function sizeOption(where: string, value: unknown): number | [number, num
   if (Array.isArray(value) && value.length === 2 && isPositiveInteger(value[0]) && isPositiveInteger(value[1])) return [value[0], value[1]];
   throw invalid(where, 'positive integer or [height, width]', value);
 }
+
+/**
+ * A symmetric range: `d` means [-d, d] (d >= 0), or an explicit `[min, max]`, as torchvision's
+ * `degrees`. Values must lie in [lo, hi].
+ */
+export function symmetricRange(where: string, value: unknown, lo: number, hi: number): [number, number] {
+  if (isNumber(value) && value >= 0 && value <= hi) return [-value, value];
+  if (Array.isArray(value)) return numberPair(where, value, lo, hi);
+  throw invalid(where, `number in [0, ${hi}] or [min, max]`, value);
+}
+
+/** A colour: one level for all channels or [r, g, b], each in [0, 255]. */
+export function fillColour(where: string, value: unknown): [number, number, number] {
+  if (inRange(value, 0, 255)) return [value, value, value];
+  if (Array.isArray(value) && value.length === 3 && value.every((v) => inRange(v, 0, 255))) return [value[0], value[1], value[2]];
+  throw invalid(where, 'a level in [0, 255] or [r, g, b]', value);
+}
+
+/** A factor range for colour jitter: `f` means [max(0, 1 - f), 1 + f], or an explicit [min, max]. */
+export function jitterRange(where: string, value: unknown, centre: number, lo: number, hi: number): [number, number] | null {
+  if (value === 0 || value === null) return null;
+  if (isNumber(value)) {
+    if (value < 0) throw invalid(where, 'number >= 0 or [min, max]', value);
+    return [Math.max(lo, centre - value), Math.min(hi, centre + value)];
+  }
+  return numberPair(where, value, lo, hi);
+}

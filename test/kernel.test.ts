@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { axisWeights, resampleAxisAligned } from '../kernels/cpu/resampleAxisAligned.js';
+import { toBytes } from '../kernels/cpu/runStages.js';
 import { cropResize, multiply, scaleTranslate } from '../src/augment/geometry.js';
 
 async function rgb(path: string) {
@@ -31,7 +32,7 @@ test('matches Pillow’s antialiased bilinear resize (torchvision’s PIL path) 
     const out = { width: c.size[0], height: c.size[1] };
     let matrix = cropResize(left, top, right - left, bottom - top, out);
     if (c.flip) matrix = multiply(matrix, scaleTranslate(-1, 1, out.width, 0));
-    const ours = resampleAxisAligned(image.data, image.width, image.height, matrix, out.width, out.height);
+    const ours = toBytes(resampleAxisAligned(image.data, image.width, image.height, matrix, out.width, out.height));
     const golden = await rgb(`test/golden/${c.name}.png`);
     assert.ok(maxAbsDiff(ours, golden.data) <= 1, `${c.name}: max difference ${maxAbsDiff(ours, golden.data)}`);
   }
@@ -39,8 +40,8 @@ test('matches Pillow’s antialiased bilinear resize (torchvision’s PIL path) 
 
 test('an integer crop at scale 1 copies pixels exactly, and a flip mirrors them exactly', () => {
   const src = ramp(40, 30);
-  const crop = resampleAxisAligned(src, 40, 30, scaleTranslate(1, 1, 5, 7), 20, 10);
-  const flipped = resampleAxisAligned(src, 40, 30, scaleTranslate(-1, 1, 25, 7), 20, 10);
+  const crop = toBytes(resampleAxisAligned(src, 40, 30, scaleTranslate(1, 1, 5, 7), 20, 10));
+  const flipped = toBytes(resampleAxisAligned(src, 40, 30, scaleTranslate(-1, 1, 25, 7), 20, 10));
   for (let y = 0; y < 10; y++) {
     for (let x = 0; x < 20; x++) {
       for (let c = 0; c < 3; c++) {
@@ -51,12 +52,12 @@ test('an integer crop at scale 1 copies pixels exactly, and a flip mirrors them 
   }
 });
 
-test('output pixels that map outside the source are the fill value 0 (centre crop larger than the image)', () => {
+test('output pixels that map outside the source take the fill colour (centre crop larger than the image)', () => {
   const src = new Uint8Array(4 * 4 * 3).fill(200);
-  const out = resampleAxisAligned(src, 4, 4, scaleTranslate(1, 1, -1, -1), 6, 6);
+  const out = resampleAxisAligned(src, 4, 4, scaleTranslate(1, 1, -1, -1), 6, 6, [7, 8, 9]);
   const at = (x: number, y: number) => out[(y * 6 + x) * 3];
-  assert.equal(at(0, 0), 0);
-  assert.equal(at(5, 3), 0);
+  assert.deepEqual([...out.subarray(0, 3)], [7, 8, 9]);
+  assert.equal(at(5, 3), 7);
   assert.equal(at(1, 1), 200);
   assert.equal(at(4, 4), 200);
 });

@@ -3,7 +3,7 @@
  * their products): a separable resampling with a triangle (bilinear) filter whose support widens
  * with the shrink factor, which is how Pillow and torchvision (`antialias=True`) resize.
  * Source pixels outside the image do not contribute (weights are renormalised over those inside);
- * an output pixel whose centre maps outside the source is the fill value 0.
+ * an output pixel whose centre maps outside the source takes the fill colour.
  *
  * Flat loops over typed arrays only: a per-pixel closure made this 12× slower.
  */
@@ -47,21 +47,28 @@ export function axisWeights(outSize: number, inSize: number, scale: number, offs
 }
 
 /**
- * @param src RGB bytes, `srcHeight × srcWidth × 3`
+ * @param src RGB values 0–255, `srcHeight × srcWidth × 3` (bytes or floats)
  * @param matrix row-major 3×3, output → source, axis-aligned (m[1] = m[3] = m[6] = m[7] = 0)
- * @returns RGB bytes, `outHeight × outWidth × 3`
+ * @param fill the colour of output pixels that map outside the source
+ * @returns RGB floats 0–255, `outHeight × outWidth × 3`
  */
 export function resampleAxisAligned(
-  src: Uint8Array,
+  src: ArrayLike<number>,
   srcWidth: number,
   srcHeight: number,
   matrix: ArrayLike<number>,
   outWidth: number,
   outHeight: number,
-): Uint8Array {
+  fill: ArrayLike<number> = [0, 0, 0],
+): Float32Array {
   const xs = axisWeights(outWidth, srcWidth, matrix[0], matrix[2]);
   const ys = axisWeights(outHeight, srcHeight, matrix[4], matrix[5]);
-  const out = new Uint8Array(outWidth * outHeight * 3);
+  const out = new Float32Array(outWidth * outHeight * 3);
+  for (let i = 0; i < out.length; i += 3) {
+    out[i] = fill[0];
+    out[i + 1] = fill[1];
+    out[i + 2] = fill[2];
+  }
 
   // Only the source rows some output row reads need the horizontal pass.
   let rowMin = srcHeight;
@@ -84,6 +91,7 @@ export function resampleAxisAligned(
     const tmpRow = r * outWidth * 3;
     for (let o = 0; o < outWidth; o++) {
       const n = xCount[o];
+      if (n === 0) continue; // outside: the vertical pass skips this column
       let red = 0;
       let green = 0;
       let blue = 0;
@@ -111,12 +119,12 @@ export function resampleAxisAligned(
     const first = (ys.start[o] - rowMin) * rowLength;
     const outRow = o * rowLength;
     for (let c = 0; c < rowLength; c++) {
+      if (xCount[(c / 3) | 0] === 0) continue;
       let acc = 0;
       let t = first + c;
       let w = o * yTaps;
       for (let k = 0; k < n; k++, t += rowLength, w++) acc += tmp[t] * yW[w];
-      const v = (acc + 0.5) | 0;
-      out[outRow + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+      out[outRow + c] = acc;
     }
   }
   return out;

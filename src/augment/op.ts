@@ -1,5 +1,6 @@
 import type { Mat3, Size } from './geometry.js';
 import type { SampleRng } from './rng.js';
+import type { Stage, StageKey } from './stages.js';
 
 /** What a pipeline step looks like in JSON or YAML: `{"op": "randomResizedCrop", "size": 224}`. */
 export interface StepSpec {
@@ -41,4 +42,38 @@ export interface GeometryOp<O extends object = object, P extends object = object
   minPixelRatio(options: O, input: Size): PixelRatio;
 }
 
-export type Op = GeometryOp<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * A pixel op: it changes values, not positions (colour, blur, noise, erasing). It contributes
+ * stages to the sample's pixel program; an empty list means "not applied this time".
+ */
+export interface PixelOp<O extends object = object, P extends object = object> {
+  readonly name: string;
+  readonly kind: 'pixel';
+  parse(spec: StepSpec, where: string, defaults: OpDefaults): O;
+  /** Draws this sample's parameters. `size` is the image size at this point of the pipeline. */
+  sample(options: O, rng: SampleRng, size: Size): P;
+  /** The stages for these parameters; `key` seeds per-pixel random numbers drawn in the kernel. */
+  stages(options: O, params: P, size: Size, key: StageKey): Stage[];
+}
+
+/** A step as parsed: the op and its validated options. */
+export interface ParsedStep {
+  readonly op: Op;
+  readonly options: object;
+}
+
+/**
+ * A wrapper op (randomApply, randomChoice): it holds steps and picks, per sample, which of them
+ * run. Its children are parsed with `parseSteps`, so they are validated like top-level steps.
+ */
+export interface WrapperOp<O extends { ops: ParsedStep[] } = { ops: ParsedStep[] }> {
+  readonly name: string;
+  readonly kind: 'wrapper';
+  parse(spec: StepSpec, where: string, defaults: OpDefaults, parseSteps: (spec: unknown, where: string) => ParsedStep[]): O;
+  /** The positions (in `options.ops`) of the children to run for this sample, in order. */
+  choose(options: O, rng: SampleRng): number[];
+  /** The options as a spec, children included (for `remux.json` and round-trips). */
+  toSpec(options: O, childrenToSpec: (steps: ParsedStep[]) => StepSpec[]): Record<string, unknown>;
+}
+
+export type Op = GeometryOp<any, any> | PixelOp<any, any> | WrapperOp<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -4,22 +4,23 @@ import YAML from 'yaml';
 import { UsageError, messageOf } from '../errors.js';
 import { invalid } from '../validate.js';
 import { IDENTITY, multiply, type Mat3, type Size } from './geometry.js';
-import type { Op, OpDefaults, StepSpec } from './op.js';
+import type { OpDefaults, ParsedStep, StepSpec } from './op.js';
+import type { Rgb, Stage } from './stages.js';
 import { OPS } from './ops/index.js';
 import { SampleRng } from './rng.js';
 
-export interface PipelineStep {
-  readonly op: Op;
-  readonly options: object;
-}
+export type PipelineStep = ParsedStep;
 
-/** One augmented sample: where to read each output pixel, the output size, and what was drawn. */
+/** One augmented sample: its pixel program, its output size, and what was drawn. */
 export interface SamplePlan {
-  /** Output → source matrix, in the coordinates of the source image as stored (after EXIF orientation). */
-  matrix: Mat3;
+  /**
+   * What the kernels run, in order. The first stage is always a warp that reads the source image
+   * as stored (after EXIF orientation); its matrix maps output pixels to source pixels.
+   */
+  stages: Stage[];
   size: Size;
-  /** The parameters each op drew, so any output can be replayed. */
-  params: Array<{ op: string } & object>;
+  /** The parameters each op drew, in the order the ops ran, so any output can be replayed. */
+  params: Array<{ op: string } & Record<string, unknown>>;
 }
 
 /** The usual training augmentation: `randomResizedCrop(size)` then `horizontalFlip`. */
@@ -31,17 +32,20 @@ export function defaultPipelineSpec(): StepSpec[] {
  * Validates a pipeline spec (`[{op, ...options}]`) once, naming the step and option at fault:
  * `expected number in [0, 1] for pipeline[1] horizontalFlip.p but received 2`.
  */
-export function parsePipeline(spec: unknown, defaults: OpDefaults): PipelineStep[] {
-  if (!Array.isArray(spec)) throw invalid('pipeline', 'a list of steps like [{"op": "randomResizedCrop", "size": 224}]', spec);
-  if (spec.length === 0) throw invalid('pipeline', 'at least one step', spec);
+export function parsePipeline(spec: unknown, defaults: OpDefaults, where = 'pipeline'): PipelineStep[] {
+  if (!Array.isArray(spec)) throw invalid(where, 'a list of steps like [{"op": "randomResizedCrop", "size": 224}]', spec);
+  if (spec.length === 0) throw invalid(where, 'at least one step', spec);
   return spec.map((raw, i) => {
+    const at = `${where}[${i}]`;
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || typeof (raw as StepSpec).op !== 'string') {
-      throw invalid(`pipeline[${i}]`, 'an object with an "op" name', raw);
+      throw invalid(at, 'an object with an "op" name', raw);
     }
     const step = raw as StepSpec;
     const op = OPS.get(step.op);
-    if (!op) throw invalid(`pipeline[${i}].op`, `one of ${[...OPS.keys()].join(', ')}`, step.op);
-    return { op, options: op.parse(step, `pipeline[${i}] ${op.name}`, defaults) };
+    if (!op) throw invalid(`${at}.op`, `one of ${[...OPS.keys()].join(', ')}`, step.op);
+    const named = `${at} ${op.name}`;
+    const options = op.kind === 'wrapper' ? op.parse(step, named, defaults, (children, childWhere) => parsePipeline(children, defaults, childWhere)) : op.parse(step, named, defaults);
+    return { op, options };
   });
 }
 
@@ -62,26 +66,59 @@ export async function loadPipelineFile(path: string): Promise<unknown> {
 
 /** The spec of a parsed pipeline with every default filled in: load → save → load gives the same. */
 export function pipelineToSpec(steps: readonly PipelineStep[]): StepSpec[] {
-  return steps.map((s) => ({ op: s.op.name, ...s.options }));
+  return steps.map((s) => ({ op: s.op.name, ...(s.op.kind === 'wrapper' ? s.op.toSpec(s.options as { ops: ParsedStep[] }, pipelineToSpec) : s.options) }));
 }
 
+/** The random stream of the k-th child of the step drawing from `stream`. */
+const childStream = (stream: number, k: number) => (stream + 1) * 1024 + k;
+
 /**
- * Draws every op's parameters for one sample and composes the geometry into one matrix.
- * Pure: the same (seed, sourceIndex, copy, input size) always gives the same plan.
+ * Draws every op's parameters for one sample and turns them into its pixel program: runs of
+ * geometric ops compose into one warp matrix. Pure: the same (seed, sourceIndex, copy, input
+ * size) always gives the same plan.
  */
 export function planSample(steps: readonly PipelineStep[], seed: number, sourceIndex: number, copy: number, input: Size): SamplePlan {
-  let matrix: Mat3 = IDENTITY;
-  let size = input;
+  const stages: Stage[] = [];
   const params: SamplePlan['params'] = [];
-  steps.forEach((step, position) => {
-    const rng = new SampleRng(seed, sourceIndex, copy, position);
-    const p = step.op.sample(step.options, rng, size);
-    // Each op maps its output to its input, so the product maps the final output to the source.
-    matrix = multiply(matrix, step.op.matrix(step.options, p, size));
-    size = step.op.outputSize(step.options, size);
-    params.push({ op: step.op.name, ...p });
-  });
-  return { matrix, size, params };
+  let size = input;
+  let matrix: Mat3 = IDENTITY;
+  let fill: Rgb = [0, 0, 0];
+  let pendingWarp = false;
+
+  const flushWarp = () => {
+    if (!pendingWarp && stages.length > 0) return;
+    stages.push({ type: 'warp', matrix, size, fill });
+    matrix = IDENTITY;
+    fill = [0, 0, 0];
+    pendingWarp = false;
+  };
+  const run = (step: PipelineStep, stream: number) => {
+    const rng = new SampleRng(seed, sourceIndex, copy, stream);
+    const op = step.op;
+    if (op.kind === 'geometry') {
+      const p = op.sample(step.options, rng, size);
+      // Each op maps its output to its input, so the product maps the final output to the source.
+      matrix = multiply(matrix, op.matrix(step.options, p, size));
+      const opFill = (step.options as { fill?: Rgb }).fill;
+      if (opFill) fill = opFill;
+      size = op.outputSize(step.options, size);
+      pendingWarp = true;
+      params.push({ op: op.name, ...p });
+    } else if (op.kind === 'pixel') {
+      flushWarp();
+      const p = op.sample(step.options, rng, size);
+      stages.push(...op.stages(step.options, p, size, [seed, sourceIndex, copy, stream]));
+      params.push({ op: op.name, ...p });
+    } else {
+      const options = step.options as { ops: ParsedStep[] };
+      const chosen = op.choose(options, rng);
+      params.push({ op: op.name, chosen });
+      for (const k of chosen) run(options.ops[k], childStream(stream, k));
+    }
+  };
+  steps.forEach((step, position) => run(step, position));
+  flushWarp();
+  return { stages, size, params };
 }
 
 /**
@@ -89,16 +126,36 @@ export function planSample(steps: readonly PipelineStep[], seed: number, sourceI
  * sample of the pipeline still has at least one decoded pixel per output pixel on both axes.
  */
 export function decodeDivisor(steps: readonly PipelineStep[], input: Size): number {
+  const ratio = minPixelRatio(steps, input);
+  if (ratio === null) return 1;
+  for (const divisor of [8, 4, 2]) if (ratio.ratio >= divisor) return divisor;
+  return 1;
+}
+
+/**
+ * Fewest source pixels per output pixel over every possible sample, and the output size; null
+ * when it cannot be bounded (a wrapper whose geometric children change the size).
+ */
+function minPixelRatio(steps: readonly PipelineStep[], input: Size): { ratio: number; size: Size } | null {
   let x = 1;
   let y = 1;
   let size = input;
   for (const step of steps) {
-    const r = step.op.minPixelRatio(step.options, size);
-    x *= r.x;
-    y *= r.y;
-    size = step.op.outputSize(step.options, size);
+    const op = step.op;
+    if (op.kind === 'geometry') {
+      const r = op.minPixelRatio(step.options, size);
+      x *= r.x;
+      y *= r.y;
+      size = op.outputSize(step.options, size);
+    } else if (op.kind === 'wrapper') {
+      // Each child may run or not: only the ratios below 1 can lower the bound.
+      for (const child of (step.options as { ops: ParsedStep[] }).ops) {
+        const inner = minPixelRatio([child], size);
+        if (inner === null || inner.size.width !== size.width || inner.size.height !== size.height) return null;
+        x *= Math.min(1, inner.ratio);
+        y *= Math.min(1, inner.ratio);
+      }
+    }
   }
-  const ratio = Math.min(x, y);
-  for (const divisor of [8, 4, 2]) if (ratio >= divisor) return divisor;
-  return 1;
+  return { ratio: Math.min(x, y), size };
 }

@@ -1,4 +1,5 @@
-import type { Mat3, Size } from '../augment/geometry.js';
+import type { Size } from '../augment/geometry.js';
+import type { Stage } from '../augment/stages.js';
 
 /** A decoded RGB image, `height × width × 3` bytes. */
 export interface RgbImage {
@@ -9,11 +10,12 @@ export interface RgbImage {
 
 /**
  * A ragged batch: images of any sizes, and the samples to produce from them (several samples
- * may read one image: `--copies`). Matrices are in the decoded image's pixel coordinates.
+ * may read one image: `--copies`). Each sample's first stage is a warp whose matrix is in the
+ * decoded image's pixel coordinates.
  */
 export interface AugmentBatch {
   images: RgbImage[];
-  samples: Array<{ image: number; matrix: Mat3; size: Size }>;
+  samples: Array<{ image: number; stages: Stage[]; size: Size }>;
 }
 
 /** Runs the kernel passes of a batch; one output image per sample, in order. */

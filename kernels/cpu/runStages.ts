@@ -1,0 +1,62 @@
+/**
+ * The CPU reference of a sample's pixel program: runs its stages in order on RGB floats and
+ * rounds to bytes at the end. Every other backend is checked against this.
+ */
+import { isAxisAligned, type Size } from '../../src/augment/geometry.js';
+import type { Stage } from '../../src/augment/stages.js';
+import { gaussianBlur, sharpness } from './convolve.js';
+import { autoContrast, equalize } from './histogram.js';
+import { addNoise, erase } from './occlusion.js';
+import { applyPointwise } from './pointwise.js';
+import { resampleAxisAligned } from './resampleAxisAligned.js';
+import { warpBilinear } from './warpBilinear.js';
+
+export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage[]): { data: Uint8Array; size: Size } {
+  let px: ArrayLike<number> = src;
+  let size = srcSize;
+  let work: Float32Array | null = null;
+  for (const stage of stages) {
+    if (stage.type === 'warp') {
+      const warp = isAxisAligned(stage.matrix) ? resampleAxisAligned : warpBilinear;
+      work = warp(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill);
+      size = stage.size;
+      px = work;
+      continue;
+    }
+    if (!work) throw new Error('a pixel program must start with a warp');
+    switch (stage.type) {
+      case 'autoContrast':
+        autoContrast(work);
+        break;
+      case 'equalize':
+        equalize(work);
+        break;
+      case 'blur':
+        work = gaussianBlur(work, size.width, size.height, stage.kernelSize, stage.sigma);
+        break;
+      case 'sharpness':
+        work = sharpness(work, size.width, size.height, stage.factor);
+        break;
+      case 'noise':
+        addNoise(work, stage);
+        break;
+      case 'erase':
+        erase(work, size.width, stage);
+        break;
+      default:
+        applyPointwise(work, stage);
+    }
+    px = work;
+  }
+  return { data: toBytes(work ?? new Float32Array(src)), size };
+}
+
+/** Rounds to the nearest level and clamps: the one rounding of the whole program. */
+export function toBytes(px: Float32Array): Uint8Array {
+  const out = new Uint8Array(px.length);
+  for (let i = 0; i < px.length; i++) {
+    const v = (px[i] + 0.5) | 0;
+    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  return out;
+}
