@@ -31,6 +31,10 @@ export interface RemuxOptions {
   seed?: number;
   /** Pipeline steps, or the path of a `.json`/`.yaml` file. Default: randomResizedCrop(size) + horizontalFlip. */
   pipeline?: StepSpec[] | string;
+  /** A named pipeline instead of `pipeline`: `imagenet-train`, `imagenet-eval`. */
+  preset?: string;
+  /** Add a `params` column with each row's sampled parameters (JSON). Default false. */
+  recordParams?: boolean;
   /** Decoded images per augment batch; never changes the output. Default 64. */
   batchSize?: number;
   /** Codec worker threads. Default: the number of cores. */
@@ -64,8 +68,8 @@ export interface RemuxOptions {
   onNote?: (note: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'onProgress' | 'onNote'>> &
-  Pick<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'onProgress' | 'onNote'>;
+export type ResolvedOptions = Required<Omit<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote'>> &
+  Pick<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote'>;
 
 export const DEFAULT_MAX_PIXELS = 89_478_485;
 export const TARGET_SHARD_BYTES = 256 * 1024 * 1024;
@@ -95,6 +99,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     limit: options.limit === undefined ? undefined : nonNegativeInteger('--limit', options.limit),
     onError: oneOf('--on-error', options.onError ?? 'skip', ['skip', 'fail'] as const),
     overwrite: options.overwrite ?? false,
+    recordParams: options.recordParams ?? false,
     maxPixels: positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS),
   };
 }

@@ -1,8 +1,6 @@
 import { appendFile, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Stage } from './augment/stages.js';
-import { multiply, scaleTranslate } from './augment/geometry.js';
-import { defaultPipelineSpec, loadPipelineFile, parsePipeline, pipelineToSpec, planSample, type PipelineStep } from './augment/pipeline.js';
+import { choosePipeline, pipelineToSpec, planSample, toDecodedPixels, type PipelineStep, type SamplePlan } from './augment/pipeline.js';
 import type { Backend } from './backend/backend.js';
 import { cpuBackend } from './backend/cpu.js';
 import type { DecodedImage } from './codec/decode.js';
@@ -45,6 +43,7 @@ type Decoded = { row: SourceRow; image: DecodedImage } | { row: SourceRow; error
 interface Sample {
   row: SourceRow;
   copy: number;
+  params: SamplePlan['params'];
   pixels: Uint8Array;
   width: number;
   height: number;
@@ -59,13 +58,12 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const options = resolveOptions(input);
-  const pipelineSpec = typeof options.pipeline === 'string' ? await loadPipelineFile(options.pipeline) : (options.pipeline ?? defaultPipelineSpec());
-  const steps = parsePipeline(pipelineSpec, { size: options.size });
+  const steps = await choosePipeline(options);
   const source = await openSource(options.source, options);
   for (const note of source.notes) options.onNote?.(note);
   await prepareOutput(options.out, options.overwrite);
 
-  const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns };
+  const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
   const dataDir = `${options.out}/data`;
   const writer = new ShardWriter({ dir: dataDir, split: source.split, schema: outputSchema(layout), rowGroupSize: options.rowGroupSize, rowsPerShard: options.rowsPerShard, targetShardBytes: TARGET_SHARD_BYTES });
   const pool = new CodecPool(options.workers, { pipeline: pipelineToSpec(steps), codec: options.codec, maxPixels: options.maxPixels });
@@ -97,6 +95,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
         sourceIndex: sample.row.sourceIndex,
         copy: sample.copy,
         keep: sample.row.keep,
+        params: options.recordParams ? JSON.stringify(sample.params) : null,
       });
       counts.rowsOut++;
       report(false);
@@ -169,24 +168,15 @@ async function* augmentStage(
     const plans = batch.flatMap((item, image) =>
       Array.from({ length: options.copies }, (_, copy) => {
         const plan = planSample(steps, options.seed, item.row.sourceIndex, copy, { width: item.image.sourceWidth, height: item.image.sourceHeight });
-        return { image, copy, size: plan.size, stages: toDecodedPixels(plan.stages, item.image) };
+        return { image, copy, size: plan.size, stages: toDecodedPixels(plan.stages, item.image), params: plan.params };
       }),
     );
     const outputs = await backend.augment({ images: batch.map((b) => b.image), samples: plans });
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i];
-      yield { row: batch[plan.image].row, copy: plan.copy, pixels: outputs[i], width: plan.size.width, height: plan.size.height };
+      yield { row: batch[plan.image].row, copy: plan.copy, params: plan.params, pixels: outputs[i], width: plan.size.width, height: plan.size.height };
     }
   }
-}
-
-/** Plans are drawn against the full-size image; a DCT-scaled decode is smaller by an exact factor. */
-function toDecodedPixels(stages: Stage[], image: DecodedImage): Stage[] {
-  const [first, ...rest] = stages;
-  if (first.type !== 'warp') throw new Error('a sample plan must start with a warp');
-  if (image.width === image.sourceWidth && image.height === image.sourceHeight) return stages;
-  const scale = scaleTranslate(image.width / image.sourceWidth, image.height / image.sourceHeight, 0, 0);
-  return [{ ...first, matrix: multiply(scale, first.matrix) }, ...rest];
 }
 
 async function recordError(options: ResolvedOptions, source: Source, row: SourceRow, reason: string): Promise<void> {

@@ -3,10 +3,11 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { UsageError, messageOf } from '../errors.js';
 import { invalid } from '../validate.js';
-import { IDENTITY, multiply, type Mat3, type Size } from './geometry.js';
+import { IDENTITY, multiply, scaleTranslate, type Mat3, type Size } from './geometry.js';
 import type { OpDefaults, ParsedStep, StepSpec } from './op.js';
 import type { Rgb, Stage } from './stages.js';
 import { OPS } from './ops/index.js';
+import { PRESETS } from './presets.js';
 import { SampleRng } from './rng.js';
 
 export type PipelineStep = ParsedStep;
@@ -62,6 +63,22 @@ export async function loadPipelineFile(path: string): Promise<unknown> {
   } catch (error) {
     throw new UsageError(`--pipeline ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'JSON or YAML'}: ${messageOf(error)}`);
   }
+}
+
+/**
+ * The pipeline a run asked for: a `--preset`, a `--pipeline` file or list, or the default, parsed
+ * and validated with `--size` as the default size.
+ */
+export async function choosePipeline(choice: { preset?: string; pipeline?: StepSpec[] | string; size: number | [number, number] }): Promise<PipelineStep[]> {
+  let spec: unknown;
+  if (choice.preset !== undefined) {
+    const preset = PRESETS[choice.preset];
+    if (!preset) throw invalid('--preset', `one of ${Object.keys(PRESETS).join(', ')}`, choice.preset);
+    if (choice.pipeline !== undefined) throw new UsageError('--preset and --pipeline both name a pipeline: give one of them');
+    spec = preset(choice.size);
+  } else if (typeof choice.pipeline === 'string') spec = await loadPipelineFile(choice.pipeline);
+  else spec = choice.pipeline ?? defaultPipelineSpec();
+  return parsePipeline(spec, { size: choice.size });
 }
 
 /** The spec of a parsed pipeline with every default filled in: load → save → load gives the same. */
@@ -158,4 +175,16 @@ function minPixelRatio(steps: readonly PipelineStep[], input: Size): { ratio: nu
     }
   }
   return { ratio: Math.min(x, y), size };
+}
+
+/**
+ * Plans are drawn against the full-size upright image; a DCT-scaled decode is smaller by an exact
+ * factor, folded into the first warp's matrix.
+ */
+export function toDecodedPixels(stages: Stage[], image: { width: number; height: number; sourceWidth: number; sourceHeight: number }): Stage[] {
+  const [first, ...rest] = stages;
+  if (first.type !== 'warp') throw new Error('a sample plan must start with a warp');
+  if (image.width === image.sourceWidth && image.height === image.sourceHeight) return stages;
+  const scale = scaleTranslate(image.width / image.sourceWidth, image.height / image.sourceHeight, 0, 0);
+  return [{ ...first, matrix: multiply(scale, first.matrix) }, ...rest];
 }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { remux } from '../pipeline.js';
 import { parseRunArgs, runHelp } from './args.js';
+import { previewCommand } from './preview.js';
 import { progressReporter, summaryText } from './progress.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -10,7 +11,8 @@ const { version } = createRequire(import.meta.url)('../../../package.json') as {
 const HELP = `remux ${version}: bake image augmentations into a dataset, streamed into sharded parquet
 
 Usage:
-  remux run <source> --out <dir> [options]   remux a dataset (remux run --help for the options)
+  remux run <source> --out <dir> [options]      remux a dataset (remux run --help for the options)
+  remux preview <source> -o <grid.png> [...]    contact sheet of augmented copies (remux preview --help)
   remux --version
 `;
 
@@ -25,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
-  if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run (see remux --help)`);
+  if (command === 'preview') return previewCommand(rest);
+  if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run or preview (see remux --help)`);
   const { options, quiet, help } = parseRunArgs(rest);
   if (help) {
     process.stdout.write(runHelp());

@@ -8,13 +8,15 @@ export interface OutputLayout {
   hasLabels: boolean;
   labelNames: string[] | null;
   keptColumns: KeptColumn[];
+  /** Add the `params` column (JSON of each row's sampled parameters). */
+  recordParams: boolean;
 }
 
 /** Hugging Face's image storage type. Every field nullable: `datasets` only trusts its metadata when they match its own schema exactly. */
 export const IMAGE_TYPE = new Struct([new Field('bytes', new Binary(), true), new Field('path', new Utf8(), true)]);
 
 /** Column names remux writes itself; kept columns may not reuse them. */
-export const RESERVED_COLUMNS = ['image', 'label', 'source_index', 'copy'];
+export const RESERVED_COLUMNS = ['image', 'label', 'source_index', 'copy', 'params'];
 
 /** The Hugging Face `features` of the output, in column order. */
 export function outputFeatures(layout: OutputLayout): Record<string, unknown> {
@@ -26,6 +28,7 @@ export function outputFeatures(layout: OutputLayout): Record<string, unknown> {
   }
   features.source_index = { dtype: 'int64', _type: 'Value' };
   features.copy = { dtype: 'int32', _type: 'Value' };
+  if (layout.recordParams) features.params = { dtype: 'string', _type: 'Value' };
   for (const kept of layout.keptColumns) if (kept.feature) features[kept.field.name] = kept.feature;
   return features;
 }
@@ -36,6 +39,7 @@ export function outputSchema(layout: OutputLayout): Schema {
   const fields = [new Field('image', imageType, true)];
   if (layout.hasLabels) fields.push(new Field('label', new Int64(), true));
   fields.push(new Field('source_index', new Int64(), true), new Field('copy', new Int32(), true));
+  if (layout.recordParams) fields.push(new Field('params', new Utf8(), true));
   for (const kept of layout.keptColumns) fields.push(new Field(kept.field.name, kept.field.type, true));
   const metadata = new Map([['huggingface', JSON.stringify({ info: { features: outputFeatures(layout) } })]]);
   return new Schema(fields, metadata);

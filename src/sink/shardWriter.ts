@@ -15,6 +15,8 @@ export interface OutputRow {
   sourceIndex: number;
   copy: number;
   keep: Record<string, unknown>;
+  /** JSON of the sampled parameters, with `--record-params`. */
+  params: string | null;
 }
 
 export interface ShardInfo {
@@ -228,6 +230,8 @@ function valueOf(column: string, isStruct: boolean, row: OutputRow): unknown {
       return BigInt(row.sourceIndex);
     case 'copy':
       return row.copy;
+    case 'params':
+      return row.params;
     default:
       return plain(row.keep[column]);
   }

@@ -1,0 +1,19 @@
+import type { StepSpec } from './op.js';
+
+/**
+ * Named pipelines for `--preset`. Sizes come from `--size`, so `--preset imagenet-train --size 160`
+ * does what it says.
+ */
+export const PRESETS: Record<string, (size: number | [number, number]) => StepSpec[]> = {
+  /** torchvision's classic ImageNet training recipe. */
+  'imagenet-train': () => [
+    { op: 'randomResizedCrop' },
+    { op: 'horizontalFlip' },
+    { op: 'colorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4 },
+  ],
+  /** The matching evaluation transform: resize the shorter side to size / 0.875, centre crop. */
+  'imagenet-eval': (size) => [
+    { op: 'resize', size: Math.round((typeof size === 'number' ? size : Math.min(...size)) / 0.875) },
+    { op: 'centerCrop' },
+  ],
+};

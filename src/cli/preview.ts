@@ -1,0 +1,62 @@
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+import { preview, type PreviewOptions } from '../preview.js';
+import { invalid } from '../validate.js';
+
+export const PREVIEW_HELP = `Usage: remux preview <source> -o <grid.png> [options]
+
+Draws a contact sheet: each source image beside its augmented copies, labelled with row and copy.
+
+Options:
+  -o, --output FILE         PNG to write (required)
+  --pipeline FILE           augmentation pipeline, .json or .yaml (randomResizedCrop + horizontalFlip)
+  --preset NAME             a named pipeline instead: imagenet-train, imagenet-eval
+  --size N|HxW              output size of ops that name none (224)
+  -n, --rows N              source rows to show (8)
+  --copies K                augmented copies per row (4)
+  --seed N                  seed (0)
+  --split NAME              split to read when the source has several
+  --image-column COL        image column of a parquet source
+`;
+
+const integer = (flag: string, raw: string | undefined) => {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw invalid(flag, 'integer', raw);
+  return Number(raw);
+};
+
+/** `remux preview`: returns the exit code. */
+export async function previewCommand(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        output: { type: 'string', short: 'o' }, pipeline: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' },
+        rows: { type: 'string', short: 'n' }, copies: { type: 'string' }, seed: { type: 'string' }, split: { type: 'string' },
+        'image-column': { type: 'string' }, help: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}. See remux preview --help`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(PREVIEW_HELP);
+    return 0;
+  }
+  if (parsed.positionals.length !== 1) throw new UsageError('expected one source: remux preview <source> -o <grid.png>');
+  if (!v.output) throw new UsageError('missing -o/--output: the PNG file to write');
+  const size = v.size === undefined ? undefined : /^\d+$/.test(v.size) ? Number(v.size) : /^(\d+)x(\d+)$/.test(v.size) ? (v.size.split('x').map(Number) as [number, number]) : undefined;
+  if (v.size !== undefined && size === undefined) throw invalid('--size', 'an integer or HEIGHTxWIDTH', v.size);
+  const options: PreviewOptions = {
+    source: parsed.positionals[0], pipeline: v.pipeline, preset: v.preset, size, rows: integer('-n', v.rows), copies: integer('--copies', v.copies),
+    seed: integer('--seed', v.seed), split: v.split, imageColumn: v['image-column'],
+  };
+  await writeFile(v.output, await preview(options));
+  process.stdout.write(`remux: wrote ${v.output}\n`);
+  return 0;
+}

@@ -1,0 +1,80 @@
+import { runStages } from '../kernels/cpu/runStages.js';
+import type { StepSpec } from './augment/op.js';
+import { choosePipeline, decodeDivisor, planSample, toDecodedPixels } from './augment/pipeline.js';
+import { DecodeError, decodeImage } from './codec/decode.js';
+import { sharpLib } from './codec/libraries.js';
+import { DEFAULT_MAX_PIXELS } from './options.js';
+import { openSource } from './source/index.js';
+import { flatten } from './util/stream.js';
+import { UsageError } from './errors.js';
+import { positiveInteger, nonNegativeInteger, sizeOption } from './validate.js';
+
+export interface PreviewOptions {
+  source: string;
+  pipeline?: StepSpec[] | string;
+  preset?: string;
+  size?: number | [number, number];
+  /** Source rows to show. Default 8. */
+  rows?: number;
+  /** Augmented copies per row. Default 4. */
+  copies?: number;
+  seed?: number;
+  split?: string;
+  imageColumn?: string;
+}
+
+const CELL = 160;
+const LABEL = 18;
+
+/**
+ * A contact sheet as PNG bytes: each source row's image (fitted into a cell), then its augmented
+ * copies, each labelled with its row and copy. Runs the same planner and CPU kernels as `run`.
+ */
+export async function preview(options: PreviewOptions): Promise<Buffer> {
+  const sharp = sharpLib();
+  if (!sharp) throw new Error('sharp is not installed: it draws the preview');
+  const size = sizeOption('--size', options.size ?? 224);
+  const rows = positiveInteger('-n', options.rows ?? 8);
+  const copies = positiveInteger('--copies', options.copies ?? 4);
+  const seed = nonNegativeInteger('--seed', options.seed ?? 0);
+  const steps = await choosePipeline({ preset: options.preset, pipeline: options.pipeline, size });
+  const source = await openSource(options.source, { split: options.split, imageColumn: options.imageColumn, keepColumns: [] });
+
+  const tiles: Array<{ input: Buffer; left: number; top: number }> = [];
+  let y = 0;
+  for await (const row of flatten(source.chunks(), rows)) {
+    const cells: Array<{ rgb: Uint8Array; width: number; height: number; label: string }> = [];
+    try {
+      if (!row.bytes) throw new DecodeError(row.error ?? 'no image');
+      const image = await decodeImage(row.bytes, { codec: 'auto', maxPixels: DEFAULT_MAX_PIXELS, divisorFor: (s) => decodeDivisor(steps, s) });
+      cells.push({ rgb: image.data, width: image.width, height: image.height, label: `row ${row.sourceIndex}` });
+      for (let copy = 0; copy < copies; copy++) {
+        const plan = planSample(steps, seed, row.sourceIndex, copy, { width: image.sourceWidth, height: image.sourceHeight });
+        const out = runStages(image.data, image, toDecodedPixels(plan.stages, image));
+        cells.push({ rgb: out.data, width: out.size.width, height: out.size.height, label: `copy ${copy}` });
+      }
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      cells.length = 0;
+      cells.push({ rgb: new Uint8Array(3), width: 1, height: 1, label: `row ${row.sourceIndex}: ${error.message.slice(0, 20)}` });
+    }
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i];
+      const fitted = await sharp(c.rgb, { raw: { width: c.width, height: c.height, channels: 3 } })
+        .resize(CELL, CELL, { fit: 'contain', background: { r: 40, g: 40, b: 40 } })
+        .png()
+        .toBuffer();
+      tiles.push({ input: fitted, left: i * (CELL + 4), top: y + LABEL });
+      tiles.push({ input: labelSvg(c.label), left: i * (CELL + 4), top: y });
+    }
+    y += CELL + LABEL + 4;
+  }
+  if (tiles.length === 0) throw new UsageError(`source ${options.source} has no rows to preview`);
+  const width = (copies + 1) * (CELL + 4);
+  return sharp({ create: { width, height: y, channels: 3, background: { r: 255, g: 255, b: 255 } } }).composite(tiles).png().toBuffer();
+}
+
+function labelSvg(text: string): Buffer {
+  const escaped = text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${CELL}" height="${LABEL}"><text x="2" y="13" font-family="sans-serif" font-size="12">${escaped}</text></svg>`);
+}
