@@ -6,7 +6,7 @@ import { centerCrop } from '../src/augment/ops/centerCrop.js';
 import { horizontalFlip } from '../src/augment/ops/horizontalFlip.js';
 import { OPS } from '../src/augment/ops/index.js';
 import { randomResizedCrop } from '../src/augment/ops/randomResizedCrop.js';
-import type { StepSpec } from '../src/augment/op.js';
+import { MINIMAL_SPECS } from './helpers/opSpecs.js';
 import { resize } from '../src/augment/ops/resize.js';
 import type { Stage } from '../src/augment/stages.js';
 import { SampleRng } from '../src/augment/rng.js';
@@ -16,32 +16,6 @@ const apply = (m: Mat3, u: number, v: number) => [m[0] * u + m[1] * v + m[2], m[
 const warpOf = (stages: Stage[]) => {
   assert.equal(stages[0].type, 'warp');
   return (stages[0] as Extract<Stage, { type: 'warp' }>).matrix;
-};
-
-/** A minimal valid spec of every op: the completeness test fails when an op is missing here. */
-export const MINIMAL_SPECS: Record<string, StepSpec> = {
-  randomResizedCrop: { op: 'randomResizedCrop' },
-  resize: { op: 'resize' },
-  centerCrop: { op: 'centerCrop' },
-  randomCrop: { op: 'randomCrop', padding: 4 },
-  horizontalFlip: { op: 'horizontalFlip' },
-  verticalFlip: { op: 'verticalFlip' },
-  rotate: { op: 'rotate', degrees: 30 },
-  affine: { op: 'affine', degrees: 10, translate: [0.1, 0.2], scale: [0.8, 1.2], shear: [-5, 5, -3, 3] },
-  perspective: { op: 'perspective' },
-  colorJitter: { op: 'colorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 },
-  grayscale: { op: 'grayscale' },
-  solarize: { op: 'solarize', threshold: 128 },
-  posterize: { op: 'posterize', bits: 3 },
-  invert: { op: 'invert' },
-  autoContrast: { op: 'autoContrast' },
-  equalize: { op: 'equalize' },
-  sharpness: { op: 'sharpness', sharpnessFactor: 2 },
-  gaussianBlur: { op: 'gaussianBlur', kernelSize: 5 },
-  gaussianNoise: { op: 'gaussianNoise' },
-  randomErasing: { op: 'randomErasing', value: 'random' },
-  randomApply: { op: 'randomApply', ops: [{ op: 'invert', p: 1 }] },
-  randomChoice: { op: 'randomChoice', ops: [{ op: 'invert' }, { op: 'rotate', degrees: 5 }], p: [1, 3] },
 };
 
 test('every op in the registry has a minimal spec, parses it and round-trips', () => {

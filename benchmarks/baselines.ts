@@ -1,0 +1,52 @@
+/**
+ * remux's CPU path against the Pillow and OpenCV pipelines our users run today (decode →
+ * RandomResizedCrop 224 + flip + ColorJitter 0.4 → JPEG q90), on the same photos, the same cores,
+ * interleaved in one sitting; medians of R rounds with their spread.
+ *   npm run build && node dist/benchmarks/baselines.js <bench dir> <photo dir …> [--repeats R] [--python P]
+ * <bench dir> holds baseline_pil.py and baseline_cv2.py (Debian: python3-pil python3-numpy python3-opencv).
+ * remux reads the photos from a parquet file of them repeated to ~`--rows` rows (default 1500),
+ * end to end: parquet in, parquet out, process start included; the baselines time in-memory work.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { listFiles } from '../src/source/files.js';
+import { isImagePath } from '../src/source/folder.js';
+import { writeHfParquet } from '../test/helpers/hfParquet.js';
+import { machine, median, runCli } from './common.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { repeats: { type: 'string', default: '3' }, python: { type: 'string', default: '/usr/bin/python3' }, rows: { type: 'string', default: '1500' } } });
+const [benchDir, ...photoDirs] = positionals;
+if (!benchDir || photoDirs.length === 0) throw new Error('usage: baselines.js <bench dir> <photo dir …>');
+const tmp = await mkdtemp(join(tmpdir(), 'remux-bench-baselines-'));
+console.log(`machine: ${machine()}`);
+
+function baseline(script: string, dir: string, workers: number): number {
+  const json = join(tmp, `${script}-${workers}.json`);
+  const r = spawnSync(values.python!, [join(benchDir, script), dir, '--workers', String(workers), '--repeat', '1', '--min-time', '3', '--json', json], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
+  return JSON.parse(spawnSync('cat', [json], { encoding: 'utf8' }).stdout).median.images_per_s;
+}
+
+const results = new Map<string, number[]>();
+const add = (key: string, v: number) => results.set(key, [...(results.get(key) ?? []), v]);
+for (const dir of photoDirs) {
+  const files = (await listFiles(dir)).filter(isImagePath);
+  const photos = await Promise.all(files.map(async (f) => new Uint8Array(await readFile(join(dir, f)))));
+  const rows = Math.max(photos.length, Number(values.rows));
+  const source = join(tmp, `${basename(dir)}.parquet`);
+  await writeHfParquet(source, Array.from({ length: rows }, (_, i) => ({ bytes: photos[i % photos.length], label: 0 })), { labelNames: ['photo'] });
+  for (let round = 0; round < Number(values.repeats); round++) {
+    for (const workers of [1, 2]) {
+      add(`${basename(dir)} | Pillow | ${workers}`, baseline('baseline_pil.py', dir, workers));
+      add(`${basename(dir)} | OpenCV | ${workers}`, baseline('baseline_cv2.py', dir, workers));
+      add(`${basename(dir)} | remux cpu | ${workers}`, runCli([source, '--out', join(tmp, 'out'), '--preset', 'imagenet-train', '--workers', String(workers)]).imagesPerSecond);
+    }
+  }
+}
+console.log('\n| photos | pipeline | workers | images/s, median (min–max) |');
+console.log('|---|---|---|---|');
+for (const [key, v] of results) console.log(`| ${key} | ${median(v).toFixed(0)} (${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)}) |`);
+await rm(tmp, { recursive: true, force: true });
