@@ -54,5 +54,5 @@ test('--record-params stores each row’s parameters, exactly what the planner d
 
 test('--preset and --pipeline together are refused; an unknown preset lists the known ones', async () => {
   await assert.rejects(remux({ source: SAMPLE_PARQUET, out: await tempDir('x'), preset: 'imagenet-train', pipeline: [{ op: 'invert' }] }), /--preset and --pipeline both name a pipeline/);
-  await assert.rejects(remux({ source: SAMPLE_PARQUET, out: await tempDir('x'), preset: 'imagenet' }), { message: 'expected one of imagenet-train, imagenet-eval for --preset but received "imagenet"' });
+  await assert.rejects(remux({ source: SAMPLE_PARQUET, out: await tempDir('x'), preset: 'imagenet' }), { message: 'expected one of imagenet-train, imagenet-eval, randaugment, trivialaugment for --preset but received "imagenet"' });
 });

@@ -153,3 +153,16 @@ test('the planner composes runs of geometry into one warp and keeps colour stage
   assert.deepEqual(q.stages.map((s) => s.type), ['warp', 'invert']);
   assert.deepEqual(q.size, { width: 5, height: 4 });
 });
+
+test('policies: randAugment applies numOps transforms at its magnitude; trivialAugmentWide covers its space', () => {
+  const seen = new Set<string>();
+  for (let row = 0; row < 400; row++) {
+    const p = plan([{ op: 'randAugment', numOps: 2, magnitude: 9 }], { width: 32, height: 32 }, row);
+    const chosen = p.params[0].chosen as Array<{ op: string }>;
+    assert.ok(chosen.length <= 2);
+    for (const s of p.stages.slice(1)) if (s.type === 'posterize') assert.equal(s.bits, 7);
+    const t = plan([{ op: 'trivialAugmentWide' }], { width: 32, height: 32 }, row);
+    for (const s of t.stages) seen.add(s.type === 'warp' ? (s.matrix === IDENTITY ? 'identity' : 'warp') : s.type);
+  }
+  for (const type of ['warp', 'brightness', 'saturation', 'contrast', 'sharpness', 'posterize', 'solarize', 'autoContrast', 'equalize']) assert.ok(seen.has(type), type);
+});

@@ -66,14 +66,19 @@ export interface ParsedStep {
  * A wrapper op (randomApply, randomChoice): it holds steps and picks, per sample, which of them
  * run. Its children are parsed with `parseSteps`, so they are validated like top-level steps.
  */
-export interface WrapperOp<O extends { ops: ParsedStep[] } = { ops: ParsedStep[] }> {
+export interface WrapperOp<O extends object = object> {
   readonly name: string;
   readonly kind: 'wrapper';
   parse(spec: StepSpec, where: string, defaults: OpDefaults, parseSteps: (spec: unknown, where: string) => ParsedStep[]): O;
-  /** The positions (in `options.ops`) of the children to run for this sample, in order. */
-  choose(options: O, rng: SampleRng): number[];
+  /** The steps to run for this sample, in order: some of its children, or steps it builds (policies). */
+  choose(options: O, rng: SampleRng, size: Size): ParsedStep[];
   /** The options as a spec, children included (for `remux.json` and round-trips). */
   toSpec(options: O, childrenToSpec: (steps: ParsedStep[]) => StepSpec[]): Record<string, unknown>;
+  /**
+   * The fewest input pixels per output pixel any choice can give, or null when a choice may change
+   * the size (then JPEGs are decoded at full scale).
+   */
+  minPixelRatio(options: O, size: Size, ratioOf: (steps: ParsedStep[], size: Size) => PixelRatio | null): PixelRatio | null;
 }
 
 export type Op = GeometryOp<any, any> | PixelOp<any, any> | WrapperOp<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { UsageError, messageOf } from '../errors.js';
 import { invalid } from '../validate.js';
 import { IDENTITY, multiply, scaleTranslate, type Mat3, type Size } from './geometry.js';
-import type { OpDefaults, ParsedStep, StepSpec } from './op.js';
+import type { OpDefaults, ParsedStep, PixelRatio, StepSpec } from './op.js';
 import type { Rgb, Stage } from './stages.js';
 import { OPS } from './ops/index.js';
 import { PRESETS } from './presets.js';
@@ -83,7 +83,7 @@ export async function choosePipeline(choice: { preset?: string; pipeline?: StepS
 
 /** The spec of a parsed pipeline with every default filled in: load → save → load gives the same. */
 export function pipelineToSpec(steps: readonly PipelineStep[]): StepSpec[] {
-  return steps.map((s) => ({ op: s.op.name, ...(s.op.kind === 'wrapper' ? s.op.toSpec(s.options as { ops: ParsedStep[] }, pipelineToSpec) : s.options) }));
+  return steps.map((s) => ({ op: s.op.name, ...(s.op.kind === 'wrapper' ? s.op.toSpec(s.options, pipelineToSpec) : s.options) }));
 }
 
 /** The random stream of the k-th child of the step drawing from `stream`. */
@@ -127,10 +127,9 @@ export function planSample(steps: readonly PipelineStep[], seed: number, sourceI
       stages.push(...op.stages(step.options, p, size, [seed, sourceIndex, copy, stream]));
       params.push({ op: op.name, ...p });
     } else {
-      const options = step.options as { ops: ParsedStep[] };
-      const chosen = op.choose(options, rng);
-      params.push({ op: op.name, chosen });
-      for (const k of chosen) run(options.ops[k], childStream(stream, k));
+      const chosen = op.choose(step.options, rng, size);
+      params.push({ op: op.name, chosen: chosen.map((c) => ({ op: c.op.name, ...c.options })) });
+      chosen.forEach((child, k) => run(child, childStream(stream, k)));
     }
   };
   steps.forEach((step, position) => run(step, position));
@@ -143,38 +142,38 @@ export function planSample(steps: readonly PipelineStep[], seed: number, sourceI
  * sample of the pipeline still has at least one decoded pixel per output pixel on both axes.
  */
 export function decodeDivisor(steps: readonly PipelineStep[], input: Size): number {
-  const ratio = minPixelRatio(steps, input);
-  if (ratio === null) return 1;
-  for (const divisor of [8, 4, 2]) if (ratio.ratio >= divisor) return divisor;
+  const found = minPixelRatio(steps, input);
+  if (found === null) return 1;
+  const ratio = Math.min(found.ratio.x, found.ratio.y);
+  for (const divisor of [8, 4, 2]) if (ratio >= divisor) return divisor;
   return 1;
 }
 
 /**
  * Fewest source pixels per output pixel over every possible sample, and the output size; null
- * when it cannot be bounded (a wrapper whose geometric children change the size).
+ * when it cannot be bounded (a wrapper whose choices may change the size).
  */
-function minPixelRatio(steps: readonly PipelineStep[], input: Size): { ratio: number; size: Size } | null {
+function minPixelRatio(steps: readonly PipelineStep[], input: Size): { ratio: PixelRatio; size: Size } | null {
   let x = 1;
   let y = 1;
   let size = input;
   for (const step of steps) {
     const op = step.op;
+    let r: PixelRatio | null = { x: 1, y: 1 };
     if (op.kind === 'geometry') {
-      const r = op.minPixelRatio(step.options, size);
-      x *= r.x;
-      y *= r.y;
+      r = op.minPixelRatio(step.options, size);
       size = op.outputSize(step.options, size);
     } else if (op.kind === 'wrapper') {
-      // Each child may run or not: only the ratios below 1 can lower the bound.
-      for (const child of (step.options as { ops: ParsedStep[] }).ops) {
-        const inner = minPixelRatio([child], size);
-        if (inner === null || inner.size.width !== size.width || inner.size.height !== size.height) return null;
-        x *= Math.min(1, inner.ratio);
-        y *= Math.min(1, inner.ratio);
-      }
+      r = op.minPixelRatio(step.options, size, (children, at) => {
+        const inner = minPixelRatio(children, at);
+        return inner && inner.size.width === at.width && inner.size.height === at.height ? inner.ratio : null;
+      });
     }
+    if (r === null) return null;
+    x *= r.x;
+    y *= r.y;
   }
-  return { ratio: Math.min(x, y), size };
+  return { ratio: { x, y }, size };
 }
 
 /**

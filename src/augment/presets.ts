@@ -16,4 +16,8 @@ export const PRESETS: Record<string, (size: number | [number, number]) => StepSp
     { op: 'resize', size: Math.round((typeof size === 'number' ? size : Math.min(...size)) / 0.875) },
     { op: 'centerCrop' },
   ],
+  /** RandAugment (2 ops, magnitude 9) after the usual crop and flip. */
+  randaugment: () => [{ op: 'randomResizedCrop' }, { op: 'horizontalFlip' }, { op: 'randAugment', numOps: 2, magnitude: 9 }],
+  /** TrivialAugmentWide after the usual crop and flip. */
+  trivialaugment: () => [{ op: 'randomResizedCrop' }, { op: 'horizontalFlip' }, { op: 'trivialAugmentWide' }],
 };

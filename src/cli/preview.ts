@@ -11,7 +11,8 @@ Draws a contact sheet: each source image beside its augmented copies, labelled w
 Options:
   -o, --output FILE         PNG to write (required)
   --pipeline FILE           augmentation pipeline, .json or .yaml (randomResizedCrop + horizontalFlip)
-  --preset NAME             a named pipeline instead: imagenet-train, imagenet-eval
+  --preset NAME             a named pipeline instead: imagenet-train, imagenet-eval,
+                            randaugment, trivialaugment
   --size N|HxW              output size of ops that name none (224)
   -n, --rows N              source rows to show (8)
   --copies K                augmented copies per row (4)

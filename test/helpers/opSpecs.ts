@@ -24,4 +24,6 @@ export const MINIMAL_SPECS: Record<string, StepSpec> = {
   randomErasing: { op: 'randomErasing', value: 'random' },
   randomApply: { op: 'randomApply', ops: [{ op: 'invert', p: 1 }] },
   randomChoice: { op: 'randomChoice', ops: [{ op: 'invert' }, { op: 'rotate', degrees: 5 }], p: [1, 3] },
+  randAugment: { op: 'randAugment' },
+  trivialAugmentWide: { op: 'trivialAugmentWide' },
 };

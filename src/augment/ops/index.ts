@@ -11,6 +11,7 @@ import { horizontalFlip } from './horizontalFlip.js';
 import { invert } from './invert.js';
 import { perspective } from './perspective.js';
 import { posterize } from './posterize.js';
+import { randAugment } from './randAugment.js';
 import { randomApply } from './randomApply.js';
 import { randomChoice } from './randomChoice.js';
 import { randomCrop } from './randomCrop.js';
@@ -20,6 +21,7 @@ import { resize } from './resize.js';
 import { rotate } from './rotate.js';
 import { sharpness } from './sharpness.js';
 import { solarize } from './solarize.js';
+import { trivialAugmentWide } from './trivialAugmentWide.js';
 import { verticalFlip } from './verticalFlip.js';
 
 /** Every op a pipeline may name, from an explicit list (no registration by import side effect). */
@@ -31,7 +33,7 @@ export const OPS: ReadonlyMap<string, Op> = new Map<string, Op>(
     colorJitter, grayscale, solarize, posterize, invert, autoContrast, equalize, sharpness, gaussianBlur, gaussianNoise,
     // occlusion
     randomErasing,
-    // wrappers
-    randomApply, randomChoice,
+    // wrappers and policies
+    randomApply, randomChoice, randAugment, trivialAugmentWide,
   ].map((op) => [op.name, op]),
 );

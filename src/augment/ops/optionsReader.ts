@@ -1,5 +1,6 @@
 import { invalid } from '../../validate.js';
-import type { StepSpec } from '../op.js';
+import type { Size } from '../geometry.js';
+import type { ParsedStep, PixelRatio, StepSpec } from '../op.js';
 
 /**
  * Rejects options an op does not know (a typo like `scal` must not be silently ignored) and
@@ -23,4 +24,20 @@ export function sizeToHW(size: number | [number, number]): { height: number; wid
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * The pixel-ratio bound of a wrapper whose children may each run or not: only ratios below 1
+ * lower it; null when a child changes the size.
+ */
+export function eachMayRun(ops: ParsedStep[], size: Size, ratioOf: (steps: ParsedStep[], size: Size) => PixelRatio | null): PixelRatio | null {
+  let x = 1;
+  let y = 1;
+  for (const child of ops) {
+    const r = ratioOf([child], size);
+    if (r === null) return null;
+    x *= Math.min(1, r.x);
+    y *= Math.min(1, r.y);
+  }
+  return { x, y };
 }

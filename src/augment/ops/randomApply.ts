@@ -1,6 +1,6 @@
 import type { ParsedStep, WrapperOp } from '../op.js';
 import { invalid, numberInRange } from '../../validate.js';
-import { checkKnownOptions } from './optionsReader.js';
+import { checkKnownOptions, eachMayRun } from './optionsReader.js';
 
 export interface RandomApplyOptions {
   /** The steps, applied all together or not at all. Required. */
@@ -22,6 +22,7 @@ export const randomApply: WrapperOp<RandomApplyOptions> = {
     if (!Array.isArray(spec.ops)) throw invalid(`${where}.ops`, 'a list of steps', spec.ops);
     return { ops: parseSteps(spec.ops, `${where}.ops`), p: numberInRange(`${where}.p`, spec.p ?? 0.5, 0, 1) };
   },
-  choose: (options, rng) => (rng.bernoulli(options.p) ? options.ops.map((_, i) => i) : []),
+  choose: (options, rng) => (rng.bernoulli(options.p) ? options.ops : []),
   toSpec: (options, childrenToSpec) => ({ ops: childrenToSpec(options.ops), p: options.p }),
+  minPixelRatio: (options, size, ratioOf) => eachMayRun(options.ops, size, ratioOf),
 };

@@ -1,6 +1,6 @@
 import type { ParsedStep, WrapperOp } from '../op.js';
 import { invalid, isNumber } from '../../validate.js';
-import { checkKnownOptions } from './optionsReader.js';
+import { checkKnownOptions, eachMayRun } from './optionsReader.js';
 
 export interface RandomChoiceOptions {
   /** The steps to choose from. Required. */
@@ -33,9 +33,10 @@ export const randomChoice: WrapperOp<RandomChoiceOptions> = {
     let u = rng.uniform() * total;
     for (let i = 0; i < weights.length; i++) {
       u -= weights[i];
-      if (u < 0) return [i];
+      if (u < 0) return [options.ops[i]];
     }
-    return [weights.length - 1];
+    return [options.ops[weights.length - 1]];
   },
   toSpec: (options, childrenToSpec) => ({ ops: childrenToSpec(options.ops), p: options.p }),
+  minPixelRatio: (options, size, ratioOf) => eachMayRun(options.ops, size, ratioOf),
 };
