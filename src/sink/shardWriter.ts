@@ -130,7 +130,11 @@ export class ShardWriter {
       this.rowsPerShard = groups * this.options.rowGroupSize;
     }
     const shard = this.shard ?? (this.shard = await this.openShard());
-    await shard.batches.put(toWasmBatches(this.options.schema, rows));
+    try {
+      await shard.batches.put(toWasmBatches(this.options.schema, rows));
+    } catch (error) {
+      throw new RemuxError('ERR_REMUX_WRITE', `cannot write shard ${shard.file}: ${messageOf(error)}`);
+    }
     shard.rows += rows.length;
     if (shard.rows >= this.rowsPerShard) await this.commit();
   }
@@ -155,7 +159,8 @@ export class ShardWriter {
     const written = transformParquetStream(input, props)
       .then((output) => writeAll(output, handle))
       .finally(() => handle.close());
-    written.catch(() => {}); // surfaced when the shard is committed
+    // Surfaced when the shard is committed; meanwhile a waiting `put` must not hang.
+    written.catch((error: unknown) => batches.fail(error instanceof Error ? error : new Error(String(error))));
     return { file, tmpPath, rows: 0, batches, written };
   }
 

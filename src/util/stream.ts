@@ -69,13 +69,16 @@ export async function* flatten<T>(chunks: AsyncIterable<T[]>, limit = Infinity):
 export class BoundedQueue<T> {
   private readonly items: T[] = [];
   private ended = false;
+  private failure: Error | null = null;
   private readonly takers: Array<() => void> = [];
   private readonly putters: Array<() => void> = [];
 
   constructor(private readonly capacity: number) {}
 
+  /** Waits for room; throws once the consumer has failed, so a producer never waits forever. */
   async put(item: T): Promise<void> {
-    while (this.items.length >= this.capacity) await new Promise<void>((r) => this.putters.push(r));
+    while (this.items.length >= this.capacity && !this.failure) await new Promise<void>((r) => this.putters.push(r));
+    if (this.failure) throw this.failure;
     this.items.push(item);
     this.takers.shift()?.();
   }
@@ -90,5 +93,11 @@ export class BoundedQueue<T> {
   end(): void {
     this.ended = true;
     for (const t of this.takers.splice(0)) t();
+  }
+
+  /** The consumer stopped with `error`: waiting and future `put`s throw it. */
+  fail(error: Error): void {
+    this.failure = error;
+    for (const p of this.putters.splice(0)) p();
   }
 }

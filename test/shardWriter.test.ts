@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir, symlink } from 'node:fs/promises';
+import { test } from 'node:test';
+import { outputSchema } from '../src/sink/schema.js';
+import { ShardWriter, type OutputRow } from '../src/sink/shardWriter.js';
+import { readOutput, tempDir } from './helpers/output.js';
+
+const schema = outputSchema({ format: 'jpeg', hasLabels: true, labelNames: ['a', 'b'], keptColumns: [], recordParams: false });
+const row = (i: number, bytes = 1000): OutputRow => ({ image: new Uint8Array(bytes).fill(i % 256), path: `${i}.jpg`, label: i % 2, sourceIndex: i, copy: 0, keep: {}, params: null });
+
+test('shards are cut at rows-per-shard, row groups at row-group-size, and only complete files are .parquet', async () => {
+  const dir = await tempDir('writer');
+  await import('node:fs/promises').then((fs) => fs.mkdir(`${dir}/data`));
+  const writer = new ShardWriter({ dir: `${dir}/data`, split: 'train', schema, rowGroupSize: 10, rowsPerShard: 25, targetShardBytes: 1 });
+  for (let i = 0; i < 60; i++) await writer.append(row(i));
+  const shards = await writer.close();
+  // 25 rows per shard is rounded up to whole row groups: 30, 30.
+  assert.deepEqual(shards.map((s) => [s.file, s.rows]), [['train-00000.parquet', 30], ['train-00001.parquet', 30]]);
+  const { rows } = await readOutput(dir);
+  assert.deepEqual(rows.map((r) => Number(r.source_index)), Array.from({ length: 60 }, (_, i) => i));
+});
+
+test('shards are sized from the first row group when rows-per-shard is not given', async () => {
+  const dir = await tempDir('writer-auto');
+  const writer = new ShardWriter({ dir, split: 'train', schema, rowGroupSize: 10, rowsPerShard: undefined, targetShardBytes: 50_000 });
+  for (let i = 0; i < 45; i++) await writer.append(row(i, 1000));
+  // ~1000 bytes a row, 50 kB a shard: 50 rows, i.e. 5 row groups.
+  assert.deepEqual((await writer.close()).map((s) => s.rows), [45]);
+  assert.deepEqual(await readdir(dir), ['train-00000.parquet']);
+});
+
+test('a write error (disk full) is a clear error, not a hang, and leaves no .tmp file', async (t) => {
+  if (!existsSync('/dev/full')) return t.skip('no /dev/full on this machine');
+  const dir = await tempDir('writer-full');
+  await symlink('/dev/full', `${dir}/train-00000.parquet.tmp`);
+  const writer = new ShardWriter({ dir, split: 'train', schema, rowGroupSize: 10, rowsPerShard: 1000, targetShardBytes: 1 });
+  await assert.rejects(async () => {
+    for (let i = 0; i < 200; i++) await writer.append(row(i, 20_000));
+    await writer.close();
+  }, /cannot write shard train-00000.parquet: .*(ENOSPC|no space)/i);
+  await writer.abort();
+  assert.deepEqual(await readdir(dir), []);
+});
