@@ -1,13 +1,11 @@
 import { appendFile, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { choosePipeline, pipelineToSpec, planSample, toDecodedPixels, type PipelineStep, type SamplePlan } from './augment/pipeline.js';
-import type { Backend } from './backend/backend.js';
-import { cpuBackend } from './backend/cpu.js';
-import type { DecodedImage } from './codec/decode.js';
+import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
 import { DecodeError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
 import { codecVersions } from './codec/libraries.js';
-import { CodecPool } from './codec/pool.js';
+import { WorkerPool } from './codec/pool.js';
+import type { EncodedCopy } from './codec/protocol.js';
 import { RemuxError } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { datasetCard } from './sink/card.js';
@@ -15,7 +13,7 @@ import { finalShardName, prepareOutput, writeFileAtomic } from './sink/output.js
 import { outputFeatures, outputSchema } from './sink/schema.js';
 import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
-import { chunked, flatten, mapOrdered } from './util/stream.js';
+import { flatten, mapOrdered } from './util/stream.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -35,23 +33,9 @@ export interface RemuxSummary {
   peakRssBytes: number;
 }
 
-/** Decoded bytes at which a batch closes even before `--batch-size` images; never changes the output. */
-const MAX_BATCH_BYTES = 256 * 1024 * 1024;
-
-type Decoded = { row: SourceRow; image: DecodedImage } | { row: SourceRow; error: string };
-
-interface Sample {
-  row: SourceRow;
-  copy: number;
-  params: SamplePlan['params'];
-  pixels: Uint8Array;
-  width: number;
-  height: number;
-}
-
 /**
- * Runs the whole job: source → decode pool → batches → augment → encode pool → parquet shards,
- * then the final shard names, `remux.json` and the dataset card.
+ * Runs the whole job: source rows → worker pool (decode → augment → encode, in order, a bounded
+ * number in flight) → parquet shards, then the final shard names, `remux.json` and the dataset card.
  * @example await remux({ source: 'sample/parquet', out: 'out', size: 224, copies: 2 })
  */
 export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
@@ -66,7 +50,15 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
   const dataDir = `${options.out}/data`;
   const writer = new ShardWriter({ dir: dataDir, split: source.split, schema: outputSchema(layout), rowGroupSize: options.rowGroupSize, rowsPerShard: options.rowsPerShard, targetShardBytes: TARGET_SHARD_BYTES });
-  const pool = new CodecPool(options.workers, { pipeline: pipelineToSpec(steps), codec: options.codec, maxPixels: options.maxPixels });
+  const pool = new WorkerPool(options.workers, {
+    pipeline: pipelineToSpec(steps),
+    codec: options.codec,
+    maxPixels: options.maxPixels,
+    seed: options.seed,
+    copies: options.copies,
+    encode: { format: options.format, quality: options.quality, codec: options.codec },
+    recordParams: options.recordParams,
+  });
   const totalRows = Math.min(source.totalRows, options.limit ?? Infinity);
   const counts = { rowsIn: 0, rowsOut: 0, skipped: 0 };
   let lastReport = 0;
@@ -80,24 +72,27 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
 
   try {
     const rows = flatten(source.chunks(), options.limit);
-    const decoded = mapOrdered(rows, options.workers * 2, (row) => decodeRow(pool, row));
-    const samples = augmentStage(decoded, steps, options, cpuBackend, async (row, reason) => {
-      counts.skipped++;
-      await recordError(options, source, row, reason);
-    }, () => counts.rowsIn++);
-    const encodeOptions = { format: options.format, quality: options.quality, codec: options.codec };
-    const encoded = mapOrdered(samples, options.workers * 2, async (s) => ({ sample: s, bytes: await pool.encode({ data: s.pixels, width: s.width, height: s.height }, encodeOptions) }));
-    for await (const { sample, bytes } of encoded) {
-      await writer.append({
-        image: bytes,
-        path: `${String(sample.row.sourceIndex).padStart(6, '0')}-${sample.copy}.${EXTENSIONS[options.format]}`,
-        label: sample.row.label,
-        sourceIndex: sample.row.sourceIndex,
-        copy: sample.copy,
-        keep: sample.row.keep,
-        params: options.recordParams ? JSON.stringify(sample.params) : null,
-      });
-      counts.rowsOut++;
+    const done = mapOrdered(rows, options.workers * 2, (row) => remuxRow(pool, row));
+    for await (const result of done) {
+      counts.rowsIn++;
+      if ('error' in result) {
+        if (options.onError === 'fail') throw new RemuxError('ERR_REMUX_BAD_IMAGE', `source ${result.row.file} row ${result.row.fileRow}: ${result.error} (--on-error fail)`);
+        counts.skipped++;
+        await recordError(options, source, result.row, result.error);
+        continue;
+      }
+      for (const [copy, encoded] of result.copies.entries()) {
+        await writer.append({
+          image: encoded.bytes,
+          path: `${String(result.row.sourceIndex).padStart(6, '0')}-${copy}.${EXTENSIONS[options.format]}`,
+          label: result.row.label,
+          sourceIndex: result.row.sourceIndex,
+          copy,
+          keep: result.row.keep,
+          params: encoded.params ? JSON.stringify(encoded.params) : null,
+        });
+        counts.rowsOut++;
+      }
       report(false);
     }
     await writer.close();
@@ -131,51 +126,14 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   };
 }
 
-async function decodeRow(pool: CodecPool, row: SourceRow): Promise<Decoded> {
+/** One source row through a worker: its encoded copies, or why it was skipped. */
+async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<{ row: SourceRow; copies: EncodedCopy[] } | { row: SourceRow; error: string }> {
   if (!row.bytes) return { row, error: row.error ?? 'no image bytes' };
   try {
-    return { row, image: await pool.decode(row.bytes) };
+    return { row, copies: await pool.remux(row.bytes, row.sourceIndex) };
   } catch (error) {
     if (error instanceof DecodeError) return { row, error: error.message };
     throw error;
-  }
-}
-
-/**
- * Groups decoded images into batches of `batchSize`, plans `copies` samples of each from its
- * own random streams, and runs them through the backend. Rows that failed to decode are
- * reported (in order) and produce nothing.
- */
-async function* augmentStage(
-  decoded: AsyncIterable<Decoded>,
-  steps: readonly PipelineStep[],
-  options: ResolvedOptions,
-  backend: Backend,
-  onSkip: (row: SourceRow, reason: string) => Promise<void>,
-  onRow: () => void,
-): AsyncGenerator<Sample> {
-  async function* decodedImages(): AsyncGenerator<{ row: SourceRow; image: DecodedImage }> {
-    for await (const item of decoded) {
-      onRow();
-      if ('error' in item) {
-        if (options.onError === 'fail') throw new RemuxError('ERR_REMUX_BAD_IMAGE', `source ${item.row.file} row ${item.row.fileRow}: ${item.error} (--on-error fail)`);
-        await onSkip(item.row, item.error);
-      } else yield item;
-    }
-  }
-  // A batch also closes at MAX_BATCH_BYTES of decoded pixels, so 64 huge photos cannot take gigabytes.
-  for await (const batch of chunked(decodedImages(), options.batchSize, (item) => item.image.data.byteLength, MAX_BATCH_BYTES)) {
-    const plans = batch.flatMap((item, image) =>
-      Array.from({ length: options.copies }, (_, copy) => {
-        const plan = planSample(steps, options.seed, item.row.sourceIndex, copy, { width: item.image.sourceWidth, height: item.image.sourceHeight });
-        return { image, copy, size: plan.size, stages: toDecodedPixels(plan.stages, item.image), params: plan.params };
-      }),
-    );
-    const outputs = await backend.augment({ images: batch.map((b) => b.image), samples: plans });
-    for (let i = 0; i < plans.length; i++) {
-      const plan = plans[i];
-      yield { row: batch[plan.image].row, copy: plan.copy, params: plan.params, pixels: outputs[i], width: plan.size.width, height: plan.size.height };
-    }
   }
 }
 

@@ -1,6 +1,6 @@
-import { runStages } from '../kernels/cpu/runStages.js';
 import type { StepSpec } from './augment/op.js';
-import { choosePipeline, decodeDivisor, planSample, toDecodedPixels } from './augment/pipeline.js';
+import { choosePipeline, decodeDivisor } from './augment/pipeline.js';
+import { augmentImage } from './backend/cpu.js';
 import { DecodeError, decodeImage } from './codec/decode.js';
 import { sharpLib } from './codec/libraries.js';
 import { DEFAULT_MAX_PIXELS } from './options.js';
@@ -28,7 +28,7 @@ const LABEL = 18;
 
 /**
  * A contact sheet as PNG bytes: each source row's image (fitted into a cell), then its augmented
- * copies, each labelled with its row and copy. Runs the same planner and CPU kernels as `run`.
+ * copies, each labelled with its row and copy. Runs the same CPU backend as `run`.
  */
 export async function preview(options: PreviewOptions): Promise<Buffer> {
   const sharp = sharpLib();
@@ -48,11 +48,7 @@ export async function preview(options: PreviewOptions): Promise<Buffer> {
       if (!row.bytes) throw new DecodeError(row.error ?? 'no image');
       const image = await decodeImage(row.bytes, { codec: 'auto', maxPixels: DEFAULT_MAX_PIXELS, divisorFor: (s) => decodeDivisor(steps, s) });
       cells.push({ rgb: image.data, width: image.width, height: image.height, label: `row ${row.sourceIndex}` });
-      for (let copy = 0; copy < copies; copy++) {
-        const plan = planSample(steps, seed, row.sourceIndex, copy, { width: image.sourceWidth, height: image.sourceHeight });
-        const out = runStages(image.data, image, toDecodedPixels(plan.stages, image));
-        cells.push({ rgb: out.data, width: out.size.width, height: out.size.height, label: `copy ${copy}` });
-      }
+      augmentImage(image, steps, seed, row.sourceIndex, copies).forEach((c, copy) => cells.push({ rgb: c.data, width: c.width, height: c.height, label: `copy ${copy}` }));
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       cells.length = 0;

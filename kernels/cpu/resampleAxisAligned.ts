@@ -29,19 +29,20 @@ export function axisWeights(outSize: number, inSize: number, scale: number, offs
   for (let o = 0; o < outSize; o++) {
     const centre = scale * (o + 0.5) + offset;
     if (centre < 0 || centre >= inSize) continue; // fill
-    const first = Math.max(0, Math.ceil(centre - support - 0.5));
-    const last = Math.min(inSize - 1, Math.floor(centre + support - 0.5));
+    // Only taps with a positive weight: |i + 0.5 - centre| < support.
+    let first = Math.max(0, Math.floor(centre - support - 0.5) + 1);
+    let last = Math.min(inSize - 1, Math.ceil(centre + support - 0.5) - 1);
+    while (first < last && 1 - Math.abs(first + 0.5 - centre) / support <= 0) first++;
+    while (last > first && 1 - Math.abs(last + 0.5 - centre) / support <= 0) last--;
     let total = 0;
-    let n = 0;
     for (let i = first; i <= last; i++) {
-      const w = 1 - Math.abs(i + 0.5 - centre) / support;
-      weights[o * maxTaps + n] = w > 0 ? w : 0;
-      total += w > 0 ? w : 0;
-      n++;
+      const w = Math.max(0, 1 - Math.abs(i + 0.5 - centre) / support);
+      weights[o * maxTaps + i - first] = w;
+      total += w;
     }
-    for (let k = 0; k < n; k++) weights[o * maxTaps + k] /= total;
+    for (let k = 0; k <= last - first; k++) weights[o * maxTaps + k] /= total;
     start[o] = first;
-    count[o] = n;
+    count[o] = last - first + 1;
   }
   return { start, count, weights, maxTaps };
 }
@@ -64,11 +65,7 @@ export function resampleAxisAligned(
   const xs = axisWeights(outWidth, srcWidth, matrix[0], matrix[2]);
   const ys = axisWeights(outHeight, srcHeight, matrix[4], matrix[5]);
   const out = new Float32Array(outWidth * outHeight * 3);
-  for (let i = 0; i < out.length; i += 3) {
-    out[i] = fill[0];
-    out[i + 1] = fill[1];
-    out[i + 2] = fill[2];
-  }
+  const rowLength = outWidth * 3;
 
   // Only the source rows some output row reads need the horizontal pass.
   let rowMin = srcHeight;
@@ -78,9 +75,8 @@ export function resampleAxisAligned(
     rowMin = Math.min(rowMin, ys.start[o]);
     rowMax = Math.max(rowMax, ys.start[o] + ys.count[o] - 1);
   }
-  if (rowMax < rowMin) return out;
-  const rows = rowMax - rowMin + 1;
-  const tmp = new Float32Array(rows * outWidth * 3);
+  const rows = Math.max(0, rowMax - rowMin + 1);
+  const tmp = new Float32Array(rows * rowLength);
 
   const xStart = xs.start;
   const xCount = xs.count;
@@ -88,10 +84,9 @@ export function resampleAxisAligned(
   const xTaps = xs.maxTaps;
   for (let r = 0; r < rows; r++) {
     const srcRow = (rowMin + r) * srcWidth * 3;
-    const tmpRow = r * outWidth * 3;
+    const tmpRow = r * rowLength;
     for (let o = 0; o < outWidth; o++) {
       const n = xCount[o];
-      if (n === 0) continue; // outside: the vertical pass skips this column
       let red = 0;
       let green = 0;
       let blue = 0;
@@ -110,22 +105,35 @@ export function resampleAxisAligned(
     }
   }
 
+  // Vertical pass row by row: each output row accumulates whole tmp rows (sequential access).
   const yW = ys.weights;
   const yTaps = ys.maxTaps;
-  const rowLength = outWidth * 3;
   for (let o = 0; o < outHeight; o++) {
     const n = ys.count[o];
-    if (n === 0) continue;
-    const first = (ys.start[o] - rowMin) * rowLength;
     const outRow = o * rowLength;
-    for (let c = 0; c < rowLength; c++) {
-      if (xCount[(c / 3) | 0] === 0) continue;
-      let acc = 0;
-      let t = first + c;
-      let w = o * yTaps;
-      for (let k = 0; k < n; k++, t += rowLength, w++) acc += tmp[t] * yW[w];
-      out[outRow + c] = acc;
+    if (n === 0) {
+      fillSpan(out, outRow, outRow + rowLength, fill);
+      continue;
     }
+    let t = (ys.start[o] - rowMin) * rowLength;
+    let w = o * yTaps;
+    const first = yW[w];
+    for (let c = 0; c < rowLength; c++) out[outRow + c] = tmp[t + c] * first;
+    for (let k = 1; k < n; k++) {
+      t += rowLength;
+      const weight = yW[++w];
+      for (let c = 0; c < rowLength; c++) out[outRow + c] += tmp[t + c] * weight;
+    }
+    // Columns that map outside the source.
+    for (let x = 0; x < outWidth; x++) if (xCount[x] === 0) fillSpan(out, outRow + x * 3, outRow + x * 3 + 3, fill);
   }
   return out;
+}
+
+function fillSpan(out: Float32Array, from: number, to: number, fill: ArrayLike<number>): void {
+  for (let i = from; i < to; i += 3) {
+    out[i] = fill[0];
+    out[i + 1] = fill[1];
+    out[i + 2] = fill[2];
+  }
 }

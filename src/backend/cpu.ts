@@ -1,16 +1,20 @@
 import { runStages } from '../../kernels/cpu/runStages.js';
-import type { AugmentBatch, Backend } from './backend.js';
+import { planSample, toDecodedPixels, type PipelineStep, type SamplePlan } from '../augment/pipeline.js';
+import type { DecodedImage, RgbImage } from '../codec/decode.js';
+
+export interface AugmentedCopy extends RgbImage {
+  params: SamplePlan['params'];
+}
 
 /**
- * The reference backend: the TypeScript kernels, on the main thread. Every sample is
- * independent, so the batch only groups work.
+ * The CPU backend: the `copies` augmented samples of one decoded image through the TypeScript
+ * kernels. It runs inside the codec worker that decoded the image, so pixels never cross threads
+ * and the kernels use every core; each sample is a pure function of (seed, row, copy).
  */
-export const cpuBackend: Backend = {
-  name: 'cpu',
-  async augment(batch: AugmentBatch): Promise<Uint8Array[]> {
-    return batch.samples.map((sample) => {
-      const image = batch.images[sample.image];
-      return runStages(image.data, image, sample.stages).data;
-    });
-  },
-};
+export function augmentImage(image: DecodedImage, steps: readonly PipelineStep[], seed: number, sourceIndex: number, copies: number): AugmentedCopy[] {
+  return Array.from({ length: copies }, (_, copy) => {
+    const plan = planSample(steps, seed, sourceIndex, copy, { width: image.sourceWidth, height: image.sourceHeight });
+    const out = runStages(image.data, image, toDecodedPixels(plan.stages, image));
+    return { data: out.data, width: out.size.width, height: out.size.height, params: plan.params };
+  });
+}

@@ -1,5 +1,4 @@
 import type { Size } from '../augment/geometry.js';
-import type { RgbImage } from '../backend/backend.js';
 import { isJpeg, readJpegHeader, type JpegHeader } from './jpegHeader.js';
 import { jpegJs, jpegTurbo, sharpLib } from './libraries.js';
 import { applyOrientation } from './orientation.js';
@@ -14,6 +13,13 @@ export interface DecodeOptions {
   maxPixels: number;
   /** The JPEG DCT down-scale divisor (1, 2, 4 or 8) the pipeline allows for this upright size. */
   divisorFor: (upright: Size) => number;
+}
+
+/** An RGB image, `height × width × 3` bytes. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
 }
 
 export interface DecodedImage extends RgbImage {

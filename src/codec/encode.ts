@@ -1,5 +1,4 @@
-import type { RgbImage } from '../backend/backend.js';
-import type { CodecName } from './decode.js';
+import type { CodecName, RgbImage } from './decode.js';
 import { jpegJs, jpegTurbo, sharpLib } from './libraries.js';
 
 export const FORMATS = ['jpeg', 'png', 'webp', 'raw'] as const;

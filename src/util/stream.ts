@@ -31,25 +31,6 @@ export async function* mapOrdered<T, U>(source: AsyncIterable<T>, concurrency: n
   }
 }
 
-/**
- * Groups items into arrays of `size` items, closing a group early once the `weight` of its items
- * reaches `maxWeight` (the last group may be shorter).
- */
-export async function* chunked<T>(source: AsyncIterable<T>, size: number, weight: (item: T) => number = () => 0, maxWeight = Infinity): AsyncGenerator<T[]> {
-  let chunk: T[] = [];
-  let total = 0;
-  for await (const item of source) {
-    chunk.push(item);
-    total += weight(item);
-    if (chunk.length >= size || total >= maxWeight) {
-      yield chunk;
-      chunk = [];
-      total = 0;
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
-
 /** Flattens chunks into items, stopping after `limit` items. */
 export async function* flatten<T>(chunks: AsyncIterable<T[]>, limit = Infinity): AsyncGenerator<T> {
   let n = 0;
