@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { StepSpec } from './augment/op.js';
 import { CODECS, type CodecName } from './codec/decode.js';
 import { FORMATS, type OutputFormat } from './codec/encode.js';
+import { wasmResampler } from '../kernels/wasm/resampleWasm.js';
 import { UsageError } from './errors.js';
 import { invalid, isPositiveInteger, nonNegativeInteger, numberInRange, oneOf, positiveInteger, sizeOption } from './validate.js';
 
@@ -45,6 +46,8 @@ export interface RemuxOptions {
   quality?: number;
   /** JPEG library. Default 'auto' (libjpeg-turbo, sharp for DCT-scaled decodes). */
   codec?: CodecName;
+  /** Where the pixel kernels run: `wasm` (WASM SIMD where it applies, else TypeScript) or `cpu` (the TypeScript reference). Default 'wasm'. */
+  backend?: BackendName;
   /** Rows per shard. Default: sized for ~256 MB shards from the first row group. */
   rowsPerShard?: number;
   /** Rows per parquet row group. Default 100. */
@@ -71,6 +74,15 @@ export interface RemuxOptions {
 export type ResolvedOptions = Required<Omit<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote'>> &
   Pick<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote'>;
 
+export const BACKENDS = ['wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** An explicitly requested backend that cannot start is an error, not a silent fallback. */
+function checkBackend(backend: BackendName): BackendName {
+  if (backend === 'wasm' && !wasmResampler()) throw new UsageError('--backend wasm: the WASM kernels are missing (run npm run build) or this Node has no WebAssembly SIMD; use --backend cpu');
+  return backend;
+}
+
 export const DEFAULT_MAX_PIXELS = 89_478_485;
 export const TARGET_SHARD_BYTES = 256 * 1024 * 1024;
 
@@ -93,6 +105,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     format: oneOf('--format', options.format ?? 'jpeg', FORMATS),
     quality: Math.round(numberInRange('--quality', options.quality ?? 90, 1, 100)),
     codec: oneOf('--codec', options.codec ?? 'auto', CODECS),
+    backend: checkBackend(oneOf('--backend', options.backend ?? 'wasm', BACKENDS)),
     rowsPerShard: optionalPositive('--rows-per-shard', options.rowsPerShard),
     rowGroupSize: positiveInteger('--row-group-size', options.rowGroupSize ?? 100),
     keepColumns,

@@ -58,6 +58,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     copies: options.copies,
     encode: { format: options.format, quality: options.quality, codec: options.codec },
     recordParams: options.recordParams,
+    backend: options.backend,
   });
   const totalRows = Math.min(source.totalRows, options.limit ?? Infinity);
   const counts = { rowsIn: 0, rowsOut: 0, skipped: 0 };

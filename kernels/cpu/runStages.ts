@@ -10,15 +10,21 @@ import { addNoise, erase } from './occlusion.js';
 import { applyPointwise } from './pointwise.js';
 import { resampleAxisAligned } from './resampleAxisAligned.js';
 import { warpBilinear } from './warpBilinear.js';
+import { pointwiseWasm, resampleAxisAlignedWasm, toBytesWasm } from '../wasm/resampleWasm.js';
 
-export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage[]): { data: Uint8Array; size: Size } {
+/** Which implementation runs the warp passes: the TypeScript reference, or WASM SIMD where it applies. */
+export type Kernels = 'cpu' | 'wasm';
+
+export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage[], kernels: Kernels = 'cpu'): { data: Uint8Array; size: Size } {
   let px: ArrayLike<number> = src;
   let size = srcSize;
   let work: Float32Array | null = null;
   for (const stage of stages) {
     if (stage.type === 'warp') {
-      const warp = isAxisAligned(stage.matrix) ? resampleAxisAligned : warpBilinear;
-      work = warp(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill);
+      const axisAligned = isAxisAligned(stage.matrix);
+      const fast = kernels === 'wasm' && axisAligned ? resampleAxisAlignedWasm(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height) : null;
+      const warp = axisAligned ? resampleAxisAligned : warpBilinear;
+      work = fast ?? warp(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill);
       size = stage.size;
       px = work;
       continue;
@@ -44,11 +50,12 @@ export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage
         erase(work, size.width, stage);
         break;
       default:
-        applyPointwise(work, stage);
+        if (!(kernels === 'wasm' && pointwiseWasm(work, stage))) applyPointwise(work, stage);
     }
     px = work;
   }
-  return { data: toBytes(work ?? new Float32Array(src)), size };
+  const floats = work ?? new Float32Array(src);
+  return { data: (kernels === 'wasm' ? toBytesWasm(floats) : null) ?? toBytes(floats), size };
 }
 
 /** Rounds to the nearest level and clamps: the one rounding of the whole program. */

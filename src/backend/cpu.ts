@@ -1,4 +1,4 @@
-import { runStages } from '../../kernels/cpu/runStages.js';
+import { runStages, type Kernels } from '../../kernels/cpu/runStages.js';
 import { planSample, toDecodedPixels, type PipelineStep, type SamplePlan } from '../augment/pipeline.js';
 import type { DecodedImage, RgbImage } from '../codec/decode.js';
 
@@ -7,14 +7,15 @@ export interface AugmentedCopy extends RgbImage {
 }
 
 /**
- * The CPU backend: the `copies` augmented samples of one decoded image through the TypeScript
- * kernels. It runs inside the codec worker that decoded the image, so pixels never cross threads
- * and the kernels use every core; each sample is a pure function of (seed, row, copy).
+ * The CPU backends: the `copies` augmented samples of one decoded image through the TypeScript
+ * kernels (`cpu`) or with their warp passes in WASM SIMD (`wasm`). They run inside the worker
+ * that decoded the image, so pixels never cross threads and the kernels use every core; each
+ * sample is a pure function of (seed, row, copy).
  */
-export function augmentImage(image: DecodedImage, steps: readonly PipelineStep[], seed: number, sourceIndex: number, copies: number): AugmentedCopy[] {
+export function augmentImage(image: DecodedImage, steps: readonly PipelineStep[], seed: number, sourceIndex: number, copies: number, kernels: Kernels = 'cpu'): AugmentedCopy[] {
   return Array.from({ length: copies }, (_, copy) => {
     const plan = planSample(steps, seed, sourceIndex, copy, { width: image.sourceWidth, height: image.sourceHeight });
-    const out = runStages(image.data, image, toDecodedPixels(plan.stages, image));
+    const out = runStages(image.data, image, toDecodedPixels(plan.stages, image), kernels);
     return { data: out.data, width: out.size.width, height: out.size.height, params: plan.params };
   });
 }

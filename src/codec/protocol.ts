@@ -1,3 +1,4 @@
+import type { Kernels } from '../../kernels/cpu/runStages.js';
 import type { StepSpec } from '../augment/op.js';
 import type { SamplePlan } from '../augment/pipeline.js';
 import type { CodecName } from './decode.js';
@@ -12,6 +13,7 @@ export interface WorkerInit {
   copies: number;
   encode: EncodeOptions;
   recordParams: boolean;
+  backend: Kernels;
 }
 
 /** Decode one source image, augment its copies, encode them. */

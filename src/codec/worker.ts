@@ -29,7 +29,7 @@ port.on('message', (request: WorkerRequest) => {
 
 async function handle(request: WorkerRequest): Promise<WorkerResponse & { ok: true }> {
   const image = await decodeImage(request.bytes, decodeOptions);
-  const augmented = augmentImage(image, steps, init.seed, request.sourceIndex, init.copies);
+  const augmented = augmentImage(image, steps, init.seed, request.sourceIndex, init.copies, init.backend);
   const copies = [];
   for (const copy of augmented) copies.push({ bytes: own(await encodeImage(copy, init.encode)), params: init.recordParams ? copy.params : null });
   return { id: request.id, ok: true, copies };

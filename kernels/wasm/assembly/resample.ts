@@ -1,0 +1,117 @@
+// AssemblyScript (compiled to dist/kernels/wasm/resample.wasm by `npm run build`), not TypeScript:
+// the separable antialiased resampling pass of kernels/cpu/resampleAxisAligned.ts in WASM SIMD,
+// plus the final rounding to bytes. The caller lays out memory and passes byte offsets; weights
+// come from the same `axisWeights` as the CPU reference, so both compute the same sums.
+
+/** Horizontal pass: `rows` source rows from `rowMin`, each to `outW` RGB floats in `tmp`. */
+export function resampleRows(src: usize, srcW: i32, rowMin: i32, rows: i32, xStart: usize, xCount: usize, xW: usize, xTaps: i32, outW: i32, tmp: usize): void {
+  const rowBytes = <usize>srcW * 3;
+  for (let r = 0; r < rows; r++) {
+    const srcRow = src + <usize>(rowMin + r) * rowBytes;
+    let t = tmp + <usize>r * <usize>outW * 12;
+    for (let o = 0; o < outW; o++) {
+      const n = load<i32>(xCount + (<usize>o << 2));
+      let s = srcRow + <usize>load<i32>(xStart + (<usize>o << 2)) * 3;
+      let w = xW + <usize>(o * xTaps) * 4;
+      let acc = f32x4.splat(0);
+      for (let k = 0; k < n; k++) {
+        // 4 bytes from the pixel (the 4th belongs to the next one and is ignored).
+        const px = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(s))));
+        acc = f32x4.add(acc, f32x4.mul(px, f32x4.splat(load<f32>(w))));
+        s += 3;
+        w += 4;
+      }
+      // 16 bytes: the 4th float is overwritten by the next pixel (tmp has 4 spare bytes at the end).
+      v128.store(t, acc);
+      t += 12;
+    }
+  }
+}
+
+/** Vertical pass: each output row is the weighted sum of whole `tmp` rows (`rowLength` floats). */
+export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i32, yStart: usize, yCount: usize, yW: usize, yTaps: i32, out: usize): void {
+  const rowBytes = <usize>rowLength * 4;
+  const vectors = rowLength & ~3;
+  for (let o = 0; o < outH; o++) {
+    const n = load<i32>(yCount + (<usize>o << 2));
+    const first = tmp + <usize>(load<i32>(yStart + (<usize>o << 2)) - rowMin) * rowBytes;
+    const w = yW + <usize>(o * yTaps) * 4;
+    const outRow = out + <usize>o * rowBytes;
+    for (let c = 0; c < vectors; c += 4) {
+      let acc = f32x4.splat(0);
+      let t = first + (<usize>c << 2);
+      for (let k = 0; k < n; k++) {
+        acc = f32x4.add(acc, f32x4.mul(v128.load(t), f32x4.splat(load<f32>(w + (<usize>k << 2)))));
+        t += rowBytes;
+      }
+      v128.store(outRow + (<usize>c << 2), acc);
+    }
+    for (let c = vectors; c < rowLength; c++) {
+      let acc: f32 = 0;
+      let t = first + (<usize>c << 2);
+      for (let k = 0; k < n; k++) {
+        acc += load<f32>(t) * load<f32>(w + (<usize>k << 2));
+        t += rowBytes;
+      }
+      store<f32>(outRow + (<usize>c << 2), acc);
+    }
+  }
+}
+
+// Pointwise passes on RGB floats 0–255, in place, clamped like the CPU reference.
+
+/** v ↦ clamp(v · scale + offset): brightness (offset 0) and contrast (offset (1 − f) · mean). */
+export function scaleOffset(px: usize, n: i32, scale: f32, offset: f32): void {
+  const s = f32x4.splat(scale);
+  const b = f32x4.splat(offset);
+  const lo = f32x4.splat(0);
+  const hi = f32x4.splat(255);
+  const vectors = n & ~3;
+  for (let i = 0; i < vectors; i += 4) {
+    const at = px + (<usize>i << 2);
+    v128.store(at, f32x4.min(hi, f32x4.max(lo, f32x4.add(f32x4.mul(v128.load(at), s), b))));
+  }
+  for (let i = vectors; i < n; i++) {
+    const at = px + (<usize>i << 2);
+    store<f32>(at, min<f32>(255, max<f32>(0, load<f32>(at) * scale + offset)));
+  }
+}
+
+/** Mean of the ITU-R 601 gray level over `pixels` RGB pixels. */
+export function grayMean(px: usize, pixels: i32): f64 {
+  let total: f64 = 0;
+  for (let p = 0; p < pixels; p++) {
+    const at = px + <usize>p * 12;
+    total += <f64>(0.2989 * load<f32>(at) + 0.587 * load<f32>(at, 4) + 0.114 * load<f32>(at, 8));
+  }
+  return total / <f64>pixels;
+}
+
+/** Blend every pixel with its gray level: saturation (factor 0 gives gray). */
+export function saturate(px: usize, pixels: i32, factor: f32): void {
+  for (let p = 0; p < pixels; p++) {
+    const at = px + <usize>p * 12;
+    const r = load<f32>(at);
+    const g = load<f32>(at, 4);
+    const b = load<f32>(at, 8);
+    const gray: f32 = (<f32>1 - factor) * (<f32>0.2989 * r + <f32>0.587 * g + <f32>0.114 * b);
+    store<f32>(at, min<f32>(255, max<f32>(0, r * factor + gray)));
+    store<f32>(at, min<f32>(255, max<f32>(0, g * factor + gray)), 4);
+    store<f32>(at, min<f32>(255, max<f32>(0, b * factor + gray)), 8);
+  }
+}
+
+/** Rounds floats to bytes (nearest, halves away from zero as the reference) in place at `px`. */
+export function toBytes(px: usize, n: i32): void {
+  const half = f32x4.splat(0.5);
+  const vectors = n & ~3;
+  for (let i = 0; i < vectors; i += 4) {
+    const v = i32x4.trunc_sat_f32x4_s(f32x4.add(v128.load(px + (<usize>i << 2)), half));
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), i16x8.narrow_i32x4_s(v, v));
+    v128.store32_lane(px + <usize>i, bytes, 0);
+  }
+  for (let i = vectors; i < n; i++) {
+    const v = <i32>(load<f32>(px + (<usize>i << 2)) + 0.5);
+    store<u8>(px + <usize>i, <u8>(v < 0 ? 0 : v > 255 ? 255 : v));
+  }
+}
