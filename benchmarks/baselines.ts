@@ -42,7 +42,9 @@ for (const dir of photoDirs) {
     for (const workers of [1, 2]) {
       add(`${basename(dir)} | Pillow | ${workers}`, baseline('baseline_pil.py', dir, workers));
       add(`${basename(dir)} | OpenCV | ${workers}`, baseline('baseline_cv2.py', dir, workers));
-      add(`${basename(dir)} | remux cpu | ${workers}`, runCli([source, '--out', join(tmp, 'out'), '--preset', 'imagenet-train', '--workers', String(workers)]).imagesPerSecond);
+      for (const backend of ['wasm', 'cpu']) {
+        add(`${basename(dir)} | remux --backend ${backend} | ${workers}`, runCli([source, '--out', join(tmp, 'out'), '--preset', 'imagenet-train', '--workers', String(workers), '--backend', backend]).imagesPerSecond);
+      }
     }
   }
 }
