@@ -36,7 +36,7 @@ export interface RemuxOptions {
   preset?: string;
   /** Add a `params` column with each row's sampled parameters (JSON). Default false. */
   recordParams?: boolean;
-  /** Decoded images per augment batch; never changes the output. Default 64. */
+  /** Decoded images per augment batch on batched (GPU) backends; the CPU backends work image by image. Never changes the output. Default 64. */
   batchSize?: number;
   /** Codec worker threads. Default: the number of cores. */
   workers?: number;
