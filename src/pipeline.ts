@@ -33,6 +33,9 @@ export interface RemuxSummary {
   peakRssBytes: number;
 }
 
+/** Source rows in flight per worker; only compressed bytes wait in this window. */
+const IN_FLIGHT_PER_WORKER = 8;
+
 /**
  * Runs the whole job: source rows → worker pool (decode → augment → encode, in order, a bounded
  * number in flight) → parquet shards, then the final shard names, `remux.json` and the dataset card.
@@ -73,7 +76,9 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
 
   try {
     const rows = flatten(source.chunks(), options.limit);
-    const done = mapOrdered(rows, options.workers * 2, (row) => remuxRow(pool, row));
+    // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
+    // narrow one would leave workers idle behind one slow image.
+    const done = mapOrdered(rows, options.workers * IN_FLIGHT_PER_WORKER, (row) => remuxRow(pool, row));
     for await (const result of done) {
       counts.rowsIn++;
       if ('error' in result) {
