@@ -35,7 +35,7 @@ function maxDiff(a: Uint8Array, b: Uint8Array): number {
 /** Share of values allowed to differ by more than 1 level. Zero except for ops with thresholds on
  * whole levels (a value 1e-5 either side of a level boundary can land in another histogram bin or
  * posterize step): there, at most 0.5% of values. */
-const DISCONTINUOUS: Record<string, number> = { equalize: 0.005, posterize: 0.005, solarize: 0.005, randAugment: 0.005, trivialAugmentWide: 0.005 };
+const DISCONTINUOUS: Record<string, number> = { equalize: 0.005, posterize: 0.005, solarize: 0.005, randAugment: 0.005, trivialAugmentWide: 0.005, autoAugment: 0.005 };
 
 function shareOverOne(a: Uint8Array, b: Uint8Array): number {
   let over = 0;

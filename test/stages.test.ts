@@ -166,3 +166,17 @@ test('policies: randAugment applies numOps transforms at its magnitude; trivialA
   }
   for (const type of ['warp', 'brightness', 'saturation', 'contrast', 'sharpness', 'posterize', 'solarize', 'autoContrast', 'equalize']) assert.ok(seen.has(type), type);
 });
+
+test('autoAugment applies one ImageNet sub-policy: at most two transforms, each from the policy', () => {
+  const allowed = new Set(['warp', 'posterize', 'solarize', 'autoContrast', 'equalize', 'saturation', 'contrast', 'sharpness', 'invert']);
+  let applied = 0;
+  for (let row = 0; row < 200; row++) {
+    const p = plan([{ op: 'autoAugment' }], { width: 32, height: 32 }, row);
+    const chosen = p.params[0].chosen as Array<{ op: string }>;
+    assert.ok(chosen.length <= 2);
+    applied += chosen.length;
+    for (const s of p.stages) assert.ok(allowed.has(s.type), s.type);
+  }
+  // Sub-policy probabilities average about 0.6: far from none and from all.
+  assert.ok(applied > 150 && applied < 330, `${applied}`);
+});

@@ -26,4 +26,5 @@ export const MINIMAL_SPECS: Record<string, StepSpec> = {
   randomChoice: { op: 'randomChoice', ops: [{ op: 'invert' }, { op: 'rotate', degrees: 5 }], p: [1, 3] },
   randAugment: { op: 'randAugment' },
   trivialAugmentWide: { op: 'trivialAugmentWide' },
+  autoAugment: { op: 'autoAugment' },
 };

@@ -1,5 +1,6 @@
 import type { Op } from '../op.js';
 import { affine } from './affine.js';
+import { autoAugment } from './autoAugment.js';
 import { autoContrast } from './autoContrast.js';
 import { centerCrop } from './centerCrop.js';
 import { colorJitter } from './colorJitter.js';
@@ -34,6 +35,6 @@ export const OPS: ReadonlyMap<string, Op> = new Map<string, Op>(
     // occlusion
     randomErasing,
     // wrappers and policies
-    randomApply, randomChoice, randAugment, trivialAugmentWide,
+    randomApply, randomChoice, randAugment, trivialAugmentWide, autoAugment,
   ].map((op) => [op.name, op]),
 );

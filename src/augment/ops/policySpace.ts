@@ -8,8 +8,9 @@ import { fixedAffine, fixedStages } from './fixed.js';
  * magnitude to the step that applies it (shears and rotations about the top-left corner or the
  * centre as torchvision does them).
  */
-export type PolicyTransform = 'Identity' | 'ShearX' | 'ShearY' | 'TranslateX' | 'TranslateY' | 'Rotate' | 'Brightness' | 'Color' | 'Contrast' | 'Sharpness' | 'Posterize' | 'Solarize' | 'AutoContrast' | 'Equalize';
+export type PolicyTransform = 'Identity' | 'ShearX' | 'ShearY' | 'TranslateX' | 'TranslateY' | 'Rotate' | 'Brightness' | 'Color' | 'Contrast' | 'Sharpness' | 'Posterize' | 'Solarize' | 'AutoContrast' | 'Equalize' | 'Invert';
 
+/** The transforms RandAugment and TrivialAugmentWide draw from, in torchvision's order. */
 export const POLICY_TRANSFORMS: PolicyTransform[] = ['Identity', 'ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'Rotate', 'Brightness', 'Color', 'Contrast', 'Sharpness', 'Posterize', 'Solarize', 'AutoContrast', 'Equalize'];
 
 /** Transforms whose magnitude is negated half of the time. */
@@ -53,6 +54,8 @@ export function policyStep(transform: PolicyTransform, magnitude: number, fill: 
       return stage({ type: 'autoContrast' });
     case 'Equalize':
       return stage({ type: 'equalize' });
+    case 'Invert':
+      return stage({ type: 'invert' });
   }
 }
 
