@@ -20,8 +20,8 @@ export interface Progress {
 
 /** Options of `remux()`; the CLI flags of `remux run` map onto them one to one. */
 export interface RemuxOptions {
-  /** A parquet file, a directory of parquet files, a glob, or an image folder. */
-  source: string;
+  /** A parquet file, a list of them, a directory of parquet files, a glob, or an image folder. */
+  source: string | string[];
   /** Output directory. */
   out: string;
   /** Output size for ops that have none in the pipeline. Default 224. */
@@ -88,7 +88,8 @@ export const TARGET_SHARD_BYTES = 256 * 1024 * 1024;
 
 /** Validates every option once, with the flag's name in the message, and fills the defaults. */
 export function resolveOptions(options: RemuxOptions): ResolvedOptions {
-  if (typeof options.source !== 'string' || options.source === '') throw new UsageError('missing source: give a parquet file, a directory, a glob or an image folder');
+  const sources = Array.isArray(options.source) ? options.source : [options.source];
+  if (sources.length === 0 || sources.some((s) => typeof s !== 'string' || s === '')) throw new UsageError('missing source: give a parquet file, a directory, a glob or an image folder');
   if (typeof options.out !== 'string' || options.out === '') throw new UsageError('missing --out: the directory to write the output to');
   const optionalPositive = (flag: string, v: unknown) => (v === undefined ? undefined : positiveInteger(flag, v));
   const keepColumns = options.keepColumns ?? [];

@@ -114,7 +114,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const features = outputFeatures(layout);
   const spec = pipelineToSpec(steps);
   await writeFileAtomic(`${options.out}/remux.json`, `${JSON.stringify(manifest(options, source, spec, counts, shards), null, 2)}\n`);
-  await writeFileAtomic(`${options.out}/README.md`, datasetCard({ split: source.split, files: shards.map((s) => s.file), features, rows: counts.rowsOut, bytes: bytesWritten, source: options.source, pipeline: spec, copies: options.copies, seed: options.seed }));
+  await writeFileAtomic(`${options.out}/README.md`, datasetCard({ split: source.split, files: shards.map((s) => s.file), features, rows: counts.rowsOut, bytes: bytesWritten, source: source.description, pipeline: spec, copies: options.copies, seed: options.seed }));
   report(true);
 
   const wallSeconds = (performance.now() - started) / 1000;

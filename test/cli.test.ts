@@ -58,3 +58,14 @@ test('--help lists every flag', () => {
     assert.match(result.stdout, new RegExp(`${flag}\\b`));
   }
 });
+
+test('several parquet files on the command line (a glob the shell expanded) are one source', async () => {
+  const out = await tempDir('cli-many');
+  const file = `${SAMPLE_PARQUET}/train-00000-of-00001.parquet`;
+  const result = cli('run', file, file, '--out', out, '--size', '32', '--limit', '40');
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /rows in 40, rows out 40/);
+  const bad = cli('run', file, 'package.json', '--out', await tempDir('cli-many-bad'));
+  assert.equal(bad.stderr, 'remux: source package.json: expected a .parquet file (several sources must all be parquet files)\n');
+  assert.equal(bad.status, 2);
+});

@@ -80,10 +80,9 @@ export function parseRunArgs(argv: string[]): RunCommand {
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return { options: { source: '', out: '' }, quiet: false, help: true };
-  if (parsed.positionals.length !== 1) {
-    throw new UsageError(parsed.positionals.length === 0 ? 'missing source: remux run <source> --out <dir>' : `expected one source but received ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
-  }
-  const options: RemuxOptions = { source: parsed.positionals[0], out: '' };
+  if (parsed.positionals.length === 0) throw new UsageError('missing source: remux run <source> --out <dir>');
+  // Several positionals: a glob the shell expanded into parquet files.
+  const options: RemuxOptions = { source: parsed.positionals.length === 1 ? parsed.positionals[0] : parsed.positionals, out: '' };
   for (const flag of RUN_FLAGS) {
     const raw = values[flag.name];
     if (typeof raw === 'string') flag.apply?.(options, raw);
@@ -95,10 +94,11 @@ export function parseRunArgs(argv: string[]): RunCommand {
 
 export function runHelp(): string {
   const lines = RUN_FLAGS.map((f) => `  --${f.name}${f.value ? ` ${f.value}` : ''}`.padEnd(28) + f.help);
-  return `Usage: remux run <source> --out <dir> [options]
+  return `Usage: remux run <source> [more parquet files…] --out <dir> [options]
 
-Streams every row of <source> (a parquet file, a directory of parquet files, a glob, or an image
-folder root/<class>/<file>) through decode → augment → encode into sharded parquet under <dir>.
+Streams every row of <source> (a parquet file, several, a directory of parquet files, a quoted
+glob, or an image folder root/<class>/<file>) through decode → augment → encode into sharded
+parquet under <dir>.
 
 Options:
 ${lines.join('\n')}

@@ -7,10 +7,11 @@ import type { Source, SourceOptions } from './source.js';
 export type { Source, SourceOptions, SourceRow, KeptColumn } from './source.js';
 
 /**
- * Opens what the user named: a parquet file, a glob of them, a directory holding parquet files,
- * or an image folder.
+ * Opens what the user named: a parquet file, several (a glob the shell expanded), a glob, a
+ * directory holding parquet files, or an image folder.
  */
-export async function openSource(spec: string, options: SourceOptions): Promise<Source> {
+export async function openSource(spec: string | string[], options: SourceOptions): Promise<Source> {
+  if (Array.isArray(spec)) return spec.length === 1 ? openSource(spec[0], options) : openParquetSource(spec, options);
   if (hasGlob(spec)) return openParquetSource(spec, options);
   const info = await statOrNull(spec);
   if (!info) throw new UsageError(`source ${spec}: no such file or directory`);

@@ -17,8 +17,15 @@ interface OpenFile {
   rowGroups: number[];
 }
 
-/** Parquet files to read for a file, a directory (recursively) or a glob. */
-export async function resolveParquetPaths(spec: string): Promise<{ paths: string[]; root: string | null }> {
+/** Parquet files to read for a file, a directory (recursively), a glob, or a list of files (a glob the shell expanded). */
+export async function resolveParquetPaths(spec: string | string[]): Promise<{ paths: string[]; root: string | null }> {
+  if (Array.isArray(spec)) {
+    for (const path of spec) {
+      const info = await statOrNull(path);
+      if (!info?.isFile() || !path.endsWith('.parquet')) throw new UsageError(`source ${path}: expected a .parquet file (several sources must all be parquet files)`);
+    }
+    return { paths: spec, root: null };
+  }
   if (hasGlob(spec)) {
     const paths = (await expandGlob(spec)).filter((p) => p.endsWith('.parquet'));
     if (paths.length === 0) throw new UsageError(`source ${spec}: no .parquet file matches this glob`);
@@ -42,6 +49,12 @@ async function openParquet(path: string, display: string): Promise<OpenFile> {
   }
 }
 
+/** How messages name a source: the path, or the first files of a list. */
+export function describeSpec(spec: string | string[]): string {
+  if (!Array.isArray(spec)) return spec;
+  return spec.length <= 2 ? spec.join(' ') : `${spec[0]} … (${spec.length} files)`;
+}
+
 function schemaOf(file: OpenFile): Schema {
   return tableFromIPC(file.file.schema().intoIPCStream()).schema;
 }
@@ -55,11 +68,12 @@ function describeColumns(schema: Schema): string {
  * Face's `struct<bytes, path>` or plain binary; the label column and its ClassLabel names come
  * from the `huggingface` schema metadata.
  */
-export async function openParquetSource(spec: string, options: SourceOptions): Promise<Source> {
+export async function openParquetSource(spec: string | string[], options: SourceOptions): Promise<Source> {
   const { paths, root } = await resolveParquetPaths(spec);
   const relativePaths = paths.map((p) => (root ? relative(root, p).split('\\').join('/') : p));
   const notes: string[] = [];
-  const { split, paths: chosen } = selectSplit(relativePaths, options.split, `source ${spec}`, notes);
+  const what = `source ${describeSpec(spec)}`;
+  const { split, paths: chosen } = selectSplit(relativePaths, options.split, what, notes);
   const files: OpenFile[] = [];
   for (const rel of chosen) files.push(await openParquet(root ? `${root}/${rel}` : rel, rel));
 
@@ -83,7 +97,7 @@ export async function openParquetSource(spec: string, options: SourceOptions): P
   const totalRows = files.reduce((n, f) => n + f.rowGroups.reduce((a, b) => a + b, 0), 0);
 
   return {
-    description: spec,
+    description: describeSpec(spec),
     notes,
     split,
     totalRows,
