@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { preview } from '../src/preview.js';
+import { tempDir } from './helpers/output.js';
+import { SAMPLE_PARQUET, SAMPLE_PHOTOS } from './helpers/samplePhotos.js';
+
+test('preview draws one row per source image and one cell per copy, and repeats exactly', async () => {
+  const png = await preview({ source: SAMPLE_PHOTOS, preset: 'imagenet-train', rows: 3, copies: 2, size: 64, seed: 4 });
+  const meta = await sharp(png).metadata();
+  // Cells are 160 px plus a 4 px gap; rows add an 18 px label.
+  assert.deepEqual([meta.width, meta.height], [3 * 164, 3 * (160 + 18 + 4)]);
+  assert.deepEqual(await preview({ source: SAMPLE_PHOTOS, preset: 'imagenet-train', rows: 3, copies: 2, size: 64, seed: 4 }), png);
+  const other = await preview({ source: SAMPLE_PHOTOS, preset: 'imagenet-train', rows: 3, copies: 2, size: 64, seed: 5 });
+  assert.notDeepEqual(other, png);
+});
+
+test('remux preview writes the PNG it names, and refuses a missing -o in one line', async () => {
+  const out = `${await tempDir('preview')}/grid.png`;
+  const ok = spawnSync(process.execPath, ['dist/src/cli/main.js', 'preview', SAMPLE_PARQUET, '-n', '2', '--copies', '3', '-o', out], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal((await sharp(out).metadata()).width, 4 * 164);
+  const bad = spawnSync(process.execPath, ['dist/src/cli/main.js', 'preview', SAMPLE_PARQUET], { encoding: 'utf8' });
+  assert.equal(bad.stderr, 'remux: missing -o/--output: the PNG file to write\n');
+  assert.equal(bad.status, 2);
+});
