@@ -34,4 +34,3 @@ export type Stage =
   /** Fills a rectangle with `value`, or with uniform random values drawn per pixel from `key`. */
   | { type: 'erase'; top: number; left: number; height: number; width: number; value: Rgb | 'random'; key: StageKey };
 
-export type StageType = Stage['type'];
