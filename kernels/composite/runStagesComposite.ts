@@ -7,13 +7,14 @@
 import type * as tfjs from '@tensorflow/tfjs-core';
 import { isAxisAligned, type Size } from '../../src/augment/geometry.js';
 import type { Stage } from '../../src/augment/stages.js';
+import { erase, noiseValues } from '../cpu/occlusion.js';
 import { axisWeights } from '../cpu/resampleAxisAligned.js';
 
 type Tf = typeof tfjs;
 type Tensor3D = tfjs.Tensor3D;
 
 /** Stage types the composite path implements; a program with any other runs on the reference. */
-export const COMPOSITE_STAGES: ReadonlySet<Stage['type']> = new Set<Stage['type']>(['warp', 'brightness', 'contrast', 'saturation', 'grayscale', 'invert', 'solarize', 'posterize', 'autoContrast']);
+export const COMPOSITE_STAGES: ReadonlySet<Stage['type']> = new Set<Stage['type']>(['warp', 'brightness', 'contrast', 'saturation', 'hue', 'grayscale', 'invert', 'solarize', 'posterize', 'autoContrast', 'blur', 'sharpness', 'noise', 'erase']);
 
 export function compositeCovers(stages: readonly Stage[]): boolean {
   return stages.every((s) => COMPOSITE_STAGES.has(s.type));
@@ -28,7 +29,7 @@ export async function runStagesComposite(tf: Tf, src: Uint8Array, srcSize: Size,
       if (stage.type === 'warp') {
         img = isAxisAligned(stage.matrix) ? separableWarp(tf, img, stage) : bilinearWarp(tf, img, stage);
         size = stage.size;
-      } else img = pointwise(tf, img, stage);
+      } else img = pointwise(tf, img, stage, size);
     }
     // The one rounding: nearest, halves up, clamped.
     return tf.cast(tf.clipByValue(tf.floor(tf.add(img, 0.5)), 0, 255), 'int32');
@@ -94,7 +95,7 @@ function bilinearWarp(tf: Tf, img: Tensor3D, stage: Warp): Tensor3D {
 
 const GRAY = [0.2989, 0.587, 0.114];
 
-function pointwise(tf: Tf, img: Tensor3D, stage: Stage): Tensor3D {
+function pointwise(tf: Tf, img: Tensor3D, stage: Stage, size: Size): Tensor3D {
   const clamp = (t: tfjs.Tensor) => tf.clipByValue(t, 0, 255) as Tensor3D;
   const gray = () => tf.sum(tf.mul(img, tf.tensor1d(GRAY)), 2, true);
   switch (stage.type) {
@@ -123,7 +124,95 @@ function pointwise(tf: Tf, img: Tensor3D, stage: Stage): Tensor3D {
       const offset = tf.where(flat, tf.zerosLike(min), min);
       return clamp(tf.mul(tf.sub(img, offset), scale));
     }
+    case 'hue':
+      return shiftHue(tf, img, stage.shift);
+    case 'blur':
+      return gaussianBlur(tf, img, stage.kernelSize, stage.sigma);
+    case 'sharpness':
+      return sharpen(tf, img, stage.factor);
+    case 'noise':
+    case 'erase':
+      // Per-pixel random values come from the sample's counter RNG, drawn on the CPU exactly as the
+      // reference draws them; the composite path only blends them in.
+      return fromReference(tf, img, stage, size);
     default:
       throw new Error(`composite: no implementation of stage ${stage.type}`);
   }
+}
+
+/** torchvision's rgb → hsv, rotate the hue, hsv → rgb, as tensor ops. */
+function shiftHue(tf: Tf, img: Tensor3D, shift: number): Tensor3D {
+  const rgb = tf.div(img, 255);
+  const [r, g, b] = tf.unstack(rgb, 2);
+  const max = tf.max(rgb, 2);
+  const min = tf.min(rgb, 2);
+  const range = tf.sub(max, min);
+  const gray = tf.equal(range, 0);
+  const safeRange = tf.where(gray, tf.onesLike(range), range);
+  const s = tf.div(range, tf.where(tf.equal(max, 0), tf.onesLike(max), max));
+  const rc = tf.div(tf.sub(max, r), safeRange);
+  const gc = tf.div(tf.sub(max, g), safeRange);
+  const bc = tf.div(tf.sub(max, b), safeRange);
+  const isR = tf.equal(max, r);
+  const isG = tf.logicalAnd(tf.equal(max, g), tf.logicalNot(isR));
+  let h = tf.where(isR, tf.sub(bc, gc), tf.where(isG, tf.add(2, tf.sub(rc, bc)), tf.add(4, tf.sub(gc, rc))));
+  h = tf.mod(tf.add(tf.mod(tf.add(tf.div(h, 6), 1), 1), shift + 1), 1);
+  const h6 = tf.mul(h, 6);
+  const sector = tf.mod(tf.floor(h6), 6);
+  const f = tf.sub(h6, tf.floor(h6));
+  const v = max;
+  const p = tf.clipByValue(tf.mul(v, tf.sub(1, s)), 0, 1);
+  const q = tf.clipByValue(tf.mul(v, tf.sub(1, tf.mul(s, f))), 0, 1);
+  const t = tf.clipByValue(tf.mul(v, tf.sub(1, tf.mul(s, tf.sub(1, f)))), 0, 1);
+  const pick = (choices: tfjs.Tensor[]) => choices.reduceRight((acc, c, k) => tf.where(tf.equal(sector, k), c, acc));
+  const shifted = tf.mul(tf.stack([pick([v, q, p, p, t, v]), pick([t, v, v, q, p, p]), pick([p, p, t, v, v, q])], 2), 255);
+  // Gray pixels have no hue: they stay as they are.
+  return tf.where(tf.tile(tf.expandDims(gray, 2), [1, 1, 3]), img, shifted) as Tensor3D;
+}
+
+/** Separable gaussian, borders reflected: torchvision's kernel and padding. */
+function gaussianBlur(tf: Tf, img: Tensor3D, kernelSize: [number, number], sigma: [number, number]): Tensor3D {
+  const kernel = (n: number, s: number) => {
+    const values = Array.from({ length: n }, (_, i) => Math.exp(-0.5 * ((i - (n - 1) / 2) / s) ** 2));
+    const total = values.reduce((a, b) => a + b, 0);
+    return values.map((x) => x / total);
+  };
+  const [kx, ky] = kernelSize;
+  const hx = (kx - 1) / 2;
+  const hy = (ky - 1) / 2;
+  const [height, width] = img.shape;
+  // Reflect padding needs the pad smaller than the side; the reference reflects repeatedly, which
+  // only differs on images smaller than the kernel.
+  const padded = tf.mirrorPad(img, [[Math.min(hy, height - 1), Math.min(hy, height - 1)], [Math.min(hx, width - 1), Math.min(hx, width - 1)], [0, 0]], 'reflect');
+  const horizontal = tf.tensor4d(kernel(kx, sigma[0]).flatMap((w) => [w, w, w]), [1, kx, 3, 1]);
+  const vertical = tf.tensor4d(kernel(ky, sigma[1]).flatMap((w) => [w, w, w]), [ky, 1, 3, 1]);
+  const x = tf.depthwiseConv2d(tf.expandDims(padded, 0) as tfjs.Tensor4D, horizontal, 1, 'valid');
+  return tf.squeeze(tf.depthwiseConv2d(x, vertical, 1, 'valid'), [0]) as Tensor3D;
+}
+
+/** Blend with the 3×3-smoothed image (rounded, as torchvision); the border keeps its pixels. */
+function sharpen(tf: Tf, img: Tensor3D, factor: number): Tensor3D {
+  const [height, width] = img.shape;
+  if (height < 3 || width < 3) return img;
+  const k = [1, 1, 1, 1, 5, 1, 1, 1, 1].map((w) => w / 13);
+  const kernel = tf.tensor4d(k.flatMap((w) => [w, w, w]), [3, 3, 3, 1]);
+  const smooth = tf.round(tf.squeeze(tf.depthwiseConv2d(tf.expandDims(img, 0) as tfjs.Tensor4D, kernel, 1, 'valid'), [0]));
+  const inner = tf.clipByValue(tf.add(tf.mul(tf.slice(img, [1, 1, 0], [height - 2, width - 2, 3]), factor), tf.mul(smooth, 1 - factor)), 0, 255);
+  return tf.add(tf.pad(inner, [[1, 1], [1, 1], [0, 0]]), tf.mul(img, borderMask(tf, height, width))) as Tensor3D;
+}
+
+function borderMask(tf: Tf, height: number, width: number): tfjs.Tensor {
+  return tf.sub(1, tf.pad(tf.ones([height - 2, width - 2, 1]), [[1, 1], [1, 1], [0, 0]]));
+}
+
+/** Noise and erasing: the reference's own per-pixel values as a tensor, blended in. */
+function fromReference(tf: Tf, img: Tensor3D, stage: Extract<Stage, { type: 'noise' | 'erase' }>, size: Size): Tensor3D {
+  const n = size.width * size.height * 3;
+  if (stage.type === 'noise') return tf.clipByValue(tf.add(img, tf.tensor3d(noiseValues(stage, n), [size.height, size.width, 3])), 0, 255) as Tensor3D;
+  const values = new Float32Array(n);
+  const mask = new Float32Array(n);
+  erase(values, size.width, stage);
+  for (let y = stage.top; y < stage.top + stage.height; y++) for (let x = stage.left; x < stage.left + stage.width; x++) mask.fill(1, (y * size.width + x) * 3, (y * size.width + x) * 3 + 3);
+  const m = tf.tensor3d(mask, [size.height, size.width, 3]);
+  return tf.add(tf.mul(img, tf.sub(1, m)), tf.mul(tf.tensor3d(values, [size.height, size.width, 3]), m)) as Tensor3D;
 }

@@ -6,15 +6,23 @@
 import { SampleRng } from '../../src/augment/rng.js';
 import type { Stage } from '../../src/augment/stages.js';
 
-export function addNoise(px: Float32Array, stage: Extract<Stage, { type: 'noise' }>): void {
+/** The stage's noise for `n` values, in pixel order (what every backend adds). */
+export function noiseValues(stage: Extract<Stage, { type: 'noise' }>, n: number): Float32Array {
   const rng = new SampleRng(...stage.key);
-  for (let i = 0; i < px.length; i += 2) {
+  const noise = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
     // Box–Muller: two uniforms give two independent standard normals.
     const r = Math.sqrt(-2 * Math.log(1 - rng.uniform()));
     const a = 2 * Math.PI * rng.uniform();
-    px[i] = clamp(px[i] + stage.mean + stage.sigma * r * Math.cos(a));
-    if (i + 1 < px.length) px[i + 1] = clamp(px[i + 1] + stage.mean + stage.sigma * r * Math.sin(a));
+    noise[i] = stage.mean + stage.sigma * r * Math.cos(a);
+    if (i + 1 < n) noise[i + 1] = stage.mean + stage.sigma * r * Math.sin(a);
   }
+  return noise;
+}
+
+export function addNoise(px: Float32Array, stage: Extract<Stage, { type: 'noise' }>): void {
+  const noise = noiseValues(stage, px.length);
+  for (let i = 0; i < px.length; i++) px[i] = clamp(px[i] + noise[i]);
 }
 
 export function erase(px: Float32Array, width: number, stage: Extract<Stage, { type: 'erase' }>): void {
