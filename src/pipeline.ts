@@ -46,6 +46,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const cpuStart = process.cpuUsage();
   const options = resolveOptions(input);
   const steps = await choosePipeline(options);
+  const spec = pipelineToSpec(steps);
   const source = await openSource(options.source, options);
   for (const note of source.notes) options.onNote?.(note);
   await prepareOutput(options.out, options.overwrite);
@@ -54,7 +55,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const dataDir = `${options.out}/data`;
   const writer = new ShardWriter({ dir: dataDir, split: source.split, schema: outputSchema(layout), rowGroupSize: options.rowGroupSize, rowsPerShard: options.rowsPerShard, targetShardBytes: TARGET_SHARD_BYTES });
   const pool = new WorkerPool(options.workers, {
-    pipeline: pipelineToSpec(steps),
+    pipeline: spec,
     codec: options.codec,
     maxPixels: options.maxPixels,
     seed: options.seed,
@@ -112,7 +113,6 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const shards = await finalizeShards(dataDir, writer.committed);
   const bytesWritten = writer.bytesWritten;
   const features = outputFeatures(layout);
-  const spec = pipelineToSpec(steps);
   await writeFileAtomic(`${options.out}/remux.json`, `${JSON.stringify(manifest(options, source, spec, counts, shards), null, 2)}\n`);
   await writeFileAtomic(`${options.out}/README.md`, datasetCard({ split: source.split, files: shards.map((s) => s.file), features, rows: counts.rowsOut, bytes: bytesWritten, source: source.description, pipeline: spec, copies: options.copies, seed: options.seed }));
   report(true);
