@@ -14,7 +14,7 @@ type Tf = typeof tfjs;
 type Tensor3D = tfjs.Tensor3D;
 
 /** Stage types the composite path implements; a program with any other runs on the reference. */
-export const COMPOSITE_STAGES: ReadonlySet<Stage['type']> = new Set<Stage['type']>(['warp', 'brightness', 'contrast', 'saturation', 'hue', 'grayscale', 'invert', 'solarize', 'posterize', 'autoContrast', 'blur', 'sharpness', 'noise', 'erase']);
+export const COMPOSITE_STAGES: ReadonlySet<Stage['type']> = new Set<Stage['type']>(['warp', 'brightness', 'contrast', 'saturation', 'hue', 'grayscale', 'invert', 'solarize', 'posterize', 'autoContrast', 'blur', 'sharpness', 'noise', 'erase', 'equalize']);
 
 export function compositeCovers(stages: readonly Stage[]): boolean {
   return stages.every((s) => COMPOSITE_STAGES.has(s.type));
@@ -126,6 +126,8 @@ function pointwise(tf: Tf, img: Tensor3D, stage: Stage, size: Size): Tensor3D {
     }
     case 'hue':
       return shiftHue(tf, img, stage.shift);
+    case 'equalize':
+      return tf.stack(tf.unstack(img, 2).map((channel) => equalizeChannel(tf, channel)), 2) as Tensor3D;
     case 'blur':
       return gaussianBlur(tf, img, stage.kernelSize, stage.sigma);
     case 'sharpness':
@@ -168,6 +170,18 @@ function shiftHue(tf: Tf, img: Tensor3D, shift: number): Tensor3D {
   const shifted = tf.mul(tf.stack([pick([v, q, p, p, t, v]), pick([t, v, v, q, p, p]), pick([p, p, t, v, v, q])], 2), 255);
   // Gray pixels have no hue: they stay as they are.
   return tf.where(tf.tile(tf.expandDims(gray, 2), [1, 1, 3]), img, shifted) as Tensor3D;
+}
+
+/** Pillow's equalize on one channel, from a histogram of whole levels (bincount) and its cumulative sum. */
+function equalizeChannel(tf: Tf, channel: tfjs.Tensor): tfjs.Tensor {
+  const levels = tf.cast(tf.clipByValue(tf.round(channel), 0, 255), 'int32');
+  const hist = tf.cast(tf.bincount(tf.reshape(levels, [-1]) as tfjs.Tensor1D, [], 256), 'float32');
+  const lastLevel = tf.max(tf.where(tf.greater(hist, 0), tf.range(0, 256, 1, 'int32'), tf.fill([256], -1, 'int32')));
+  const step = tf.floor(tf.div(tf.sub(tf.sum(hist), tf.gather(hist, lastLevel)), 255));
+  const safeStep = tf.maximum(step, 1);
+  const lut = tf.minimum(255, tf.floor(tf.div(tf.add(tf.cumsum(hist, 0, true), tf.floor(tf.div(safeStep, 2))), safeStep)));
+  // A step of 0 (almost one level) leaves the channel as it is.
+  return tf.where(tf.equal(step, 0), channel, tf.gather(lut, levels));
 }
 
 /** Separable gaussian, borders reflected: torchvision's kernel and padding. */
