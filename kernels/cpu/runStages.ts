@@ -10,7 +10,7 @@ import { addNoise, erase } from './occlusion.js';
 import { applyPointwise } from './pointwise.js';
 import { resampleAxisAligned } from './resampleAxisAligned.js';
 import { warpBilinear } from './warpBilinear.js';
-import { pointwiseWasm, resampleAxisAlignedWasm, toBytesWasm } from '../wasm/resampleWasm.js';
+import { pointwiseWasm, resampleAxisAlignedWasm, toBytesWasm, warpBilinearWasm } from '../wasm/resampleWasm.js';
 
 /** Which implementation runs the warp passes: the TypeScript reference, or WASM SIMD where it applies. */
 export type Kernels = 'cpu' | 'wasm';
@@ -22,7 +22,8 @@ export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage
   for (const stage of stages) {
     if (stage.type === 'warp') {
       const axisAligned = isAxisAligned(stage.matrix);
-      const fast = kernels === 'wasm' && axisAligned ? resampleAxisAlignedWasm(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height) : null;
+      const wasmWarp = axisAligned ? resampleAxisAlignedWasm : warpBilinearWasm;
+      const fast = kernels === 'wasm' ? wasmWarp(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill) : null;
       const warp = axisAligned ? resampleAxisAligned : warpBilinear;
       work = fast ?? warp(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill);
       size = stage.size;

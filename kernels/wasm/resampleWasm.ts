@@ -16,6 +16,7 @@ interface Exports {
   grayMean(px: number, pixels: number): number;
   saturate(px: number, pixels: number, factor: number): void;
   toBytes(px: number, n: number): void;
+  warpBilinearBytes(src: number, srcW: number, srcH: number, m0: number, m1: number, m2: number, m3: number, m4: number, m5: number, m6: number, m7: number, m8: number, outW: number, outH: number, f0: number, f1: number, f2: number, out: number): void;
 }
 
 let instance: Exports | null | undefined;
@@ -85,6 +86,23 @@ export function resampleAxisAlignedWasm(src: ArrayLike<number>, srcWidth: number
   wasm.resampleRows(srcAt, srcWidth, rowMin, rows, xStartAt, xCountAt, xWAt, xs.maxTaps, outWidth, tmpAt);
   wasm.resampleColumns(tmpAt, rowMin, rowLength, outHeight, yStartAt, yCountAt, yWAt, ys.maxTaps, outAt);
   return new Float32Array(wasm.memory.buffer, outAt, outHeight * rowLength);
+}
+
+/**
+ * The general (bilinear, projective) warp from a byte source, as a view into the instance's memory
+ * with the same lifetime as `resampleAxisAlignedWasm`'s; null for float sources.
+ */
+export function warpBilinearWasm(src: ArrayLike<number>, srcWidth: number, srcHeight: number, m: ArrayLike<number>, outWidth: number, outHeight: number, fill: ArrayLike<number>): Float32Array | null {
+  const wasm = wasmResampler();
+  if (!wasm || !(src instanceof Uint8Array)) return null;
+  // Reading the pixel right of a row's last one is guarded in the kernel; 16 spare bytes anyway.
+  const srcAt = 0;
+  const outAt = align(src.byteLength + 16);
+  const end = outAt + outWidth * outHeight * 12 + 16;
+  if (end > wasm.memory.buffer.byteLength) wasm.memory.grow(Math.ceil((end - wasm.memory.buffer.byteLength) / 65536));
+  new Uint8Array(wasm.memory.buffer).set(src, srcAt);
+  wasm.warpBilinearBytes(srcAt, srcWidth, srcHeight, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], outWidth, outHeight, fill[0], fill[1], fill[2], outAt);
+  return new Float32Array(wasm.memory.buffer, outAt, outWidth * outHeight * 3);
 }
 
 /** The instance when `px` lives in its memory (a resampling output), else null. */

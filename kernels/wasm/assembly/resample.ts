@@ -130,3 +130,53 @@ export function toBytes(px: usize, n: i32): void {
     store<u8>(px + <usize>i, <u8>(v < 0 ? 0 : v > 255 ? 255 : v));
   }
 }
+
+/**
+ * The general warp from a byte source: each output pixel centre through the projective matrix
+ * (m0…m8, output → input), bilinear; neighbours outside read the fill colour. Same arithmetic as
+ * kernels/cpu/warpBilinear.ts (f64 coordinates).
+ */
+export function warpBilinearBytes(src: usize, srcW: i32, srcH: i32, m0: f64, m1: f64, m2: f64, m3: f64, m4: f64, m5: f64, m6: f64, m7: f64, m8: f64, outW: i32, outH: i32, f0: f32, f1: f32, f2: f32, out: usize): void {
+  let o = out;
+  for (let v = 0; v < outH; v++) {
+    const cy = <f64>v + 0.5;
+    for (let u = 0; u < outW; u++) {
+      const cx = <f64>u + 0.5;
+      const w = m6 * cx + m7 * cy + m8;
+      const x = (m0 * cx + m1 * cy + m2) / w - 0.5;
+      const y = (m3 * cx + m4 * cy + m5) / w - 0.5;
+      const fx0 = Math.floor(x);
+      const fy0 = Math.floor(y);
+      if (!(fx0 >= -1 && fy0 >= -1 && fx0 < <f64>srcW && fy0 < <f64>srcH)) {
+        store<f32>(o, f0);
+        store<f32>(o, f1, 4);
+        store<f32>(o, f2, 8);
+        o += 12;
+        continue;
+      }
+      const x0 = <i32>fx0;
+      const y0 = <i32>fy0;
+      const fx = x - fx0;
+      const fy = y - fy0;
+      const w00 = (1 - fx) * (1 - fy);
+      const w10 = fx * (1 - fy);
+      const w01 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      const in0 = y0 >= 0;
+      const in1 = y0 + 1 < srcH;
+      const inL = x0 >= 0;
+      const inR = x0 + 1 < srcW;
+      const r0 = src + <usize>(y0 * srcW + x0) * 3;
+      const r1 = r0 + <usize>srcW * 3;
+      for (let c = 0; c < 3; c++) {
+        const f: f64 = c == 0 ? f0 : c == 1 ? f1 : f2;
+        const p00: f64 = in0 && inL ? <f64>load<u8>(r0 + c) : f;
+        const p10: f64 = in0 && inR ? <f64>load<u8>(r0 + 3 + c) : f;
+        const p01: f64 = in1 && inL ? <f64>load<u8>(r1 + c) : f;
+        const p11: f64 = in1 && inR ? <f64>load<u8>(r1 + 3 + c) : f;
+        store<f32>(o + (<usize>c << 2), <f32>(p00 * w00 + p10 * w10 + p01 * w01 + p11 * w11));
+      }
+      o += 12;
+    }
+  }
+}
