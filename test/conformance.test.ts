@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { runStages, type Kernels } from '../kernels/cpu/runStages.js';
 import { compositeCovers, runStagesComposite } from '../kernels/composite/runStagesComposite.js';
+import { PIXEL_PROGRAM, registerRemuxKernels, runPixelProgram } from '../kernels/registry.js';
 import { wasmResampler } from '../kernels/wasm/resampleWasm.js';
 import { parsePipeline, planSample } from '../src/augment/pipeline.js';
 import { OPS } from '../src/augment/ops/index.js';
@@ -115,4 +116,28 @@ test('the composite (stock tfjs ops) path matches the cpu reference within 1 lev
   for (const name of ['equalize', 'randomResizedCrop', 'resize', 'centerCrop', 'randomCrop', 'rotate', 'affine', 'perspective', 'imagenet-train', 'colour with hue', 'enlarge', 'colour before geometry', 'autoContrast', 'posterize', 'solarize', 'invert', 'grayscale', 'gaussianBlur', 'sharpness', 'gaussianNoise', 'randomErasing']) {
     assert.ok(covered.includes(name) && !skipped.includes(name), `${name} was skipped`);
   }
+});
+
+test('RemuxPixelProgram: one kernel name; the registered cpu kernel gives the reference exactly, an unregistered backend the composite', async () => {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const image = await photo('animal/photo-009.png', 131, 97);
+  const steps = parsePipeline(PROGRAMS['imagenet-train'], { size: 48 });
+  const plan = planSample(steps, 3, 1, 0, image.size);
+  const reference = runStages(image.data, image.size, plan.stages, 'cpu');
+  const before = tf.memory().numTensors;
+
+  if (tf.getKernel(PIXEL_PROGRAM, 'cpu')) tf.unregisterKernel(PIXEL_PROGRAM, 'cpu');
+  const composite = await runPixelProgram(tf, image.data, image.size, plan.stages);
+  assert.equal(composite.via, 'composite');
+  assert.ok(maxDiff(composite.data, reference.data) <= 1);
+
+  registerRemuxKernels(tf);
+  registerRemuxKernels(tf); // idempotent
+  const kernel = await runPixelProgram(tf, image.data, image.size, plan.stages);
+  assert.equal(kernel.via, 'kernel');
+  assert.deepEqual(kernel.size, reference.size);
+  assert.deepEqual(kernel.data, reference.data);
+  assert.equal(tf.memory().numTensors, before, 'no tensors leak');
 });
