@@ -83,10 +83,11 @@ for (const { kernels, skip } of IMPLEMENTATIONS) {
   });
 }
 
-test('the composite (stock tfjs ops) path matches the cpu reference within 1 level, on tfjs\'s cpu backend', async () => {
+for (const tfBackend of ['cpu', 'wasm']) test(`the composite (stock tfjs ops) path matches the cpu reference within 1 level, on tfjs's ${tfBackend} backend`, async () => {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
-  await tf.setBackend('cpu');
+  await import('@tensorflow/tfjs-backend-wasm');
+  assert.ok(await tf.setBackend(tfBackend), `tfjs ${tfBackend} backend`);
   const images = [await photo('animal/photo-009.png', 131, 97), await photo('object/photo-047.png', 64, 150)];
   const covered: string[] = [];
   const skipped: string[] = [];

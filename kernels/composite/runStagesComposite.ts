@@ -58,8 +58,13 @@ function separableWarp(tf: Tf, img: Tensor3D, stage: Warp): Tensor3D {
   const m = stage.matrix;
   const ys = denseWeights(tf, stage.size.height, height, m[4], m[5]);
   const xs = denseWeights(tf, stage.size.width, width, m[0], m[2]);
-  const rows = tf.einsum('ph,hwc->pwc', ys.matrix, img);
-  const resampled = tf.einsum('ow,pwc->poc', xs.matrix, rows) as Tensor3D;
+  // matMul and transposes only: every backend has them (tfjs-backend-wasm has no Einsum).
+  const outH = stage.size.height;
+  const outW = stage.size.width;
+  const rows = tf.matMul(ys.matrix, tf.reshape(img, [height, width * 3])); // [outH, W·3]
+  const channelsFirst = tf.reshape(tf.transpose(tf.reshape(rows, [outH, width, 3]), [0, 2, 1]), [outH * 3, width]);
+  const cols = tf.matMul(channelsFirst, xs.matrix, false, true); // [outH·3, outW]
+  const resampled = tf.transpose(tf.reshape(cols, [outH, 3, outW]), [0, 2, 1]) as Tensor3D;
   // Outputs that map outside the source take the fill colour.
   const inside = tf.expandDims(tf.outerProduct(ys.valid, xs.valid), 2);
   return tf.add(tf.mul(resampled, inside), tf.mul(tf.sub(1, inside), tf.tensor1d(stage.fill))) as Tensor3D;
