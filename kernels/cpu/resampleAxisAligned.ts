@@ -9,7 +9,7 @@
  */
 
 /** Per output column (or row): first source index, tap count, and `maxTaps` weights each. */
-interface AxisWeights {
+export interface AxisWeights {
   start: Int32Array;
   count: Int32Array;
   weights: Float32Array;
@@ -47,6 +47,18 @@ export function axisWeights(outSize: number, inSize: number, scale: number, offs
   return { start, count, weights, maxTaps };
 }
 
+/** The source rows some output row reads: only these need the horizontal pass. */
+export function sourceRows(ys: AxisWeights, srcHeight: number): { rowMin: number; rows: number } {
+  let rowMin = srcHeight;
+  let rowMax = -1;
+  for (let o = 0; o < ys.count.length; o++) {
+    if (ys.count[o] === 0) continue;
+    rowMin = Math.min(rowMin, ys.start[o]);
+    rowMax = Math.max(rowMax, ys.start[o] + ys.count[o] - 1);
+  }
+  return { rowMin, rows: Math.max(0, rowMax - rowMin + 1) };
+}
+
 /**
  * @param src RGB values 0–255, `srcHeight × srcWidth × 3` (bytes or floats)
  * @param matrix row-major 3×3, output → source, axis-aligned (m[1] = m[3] = m[6] = m[7] = 0)
@@ -67,15 +79,7 @@ export function resampleAxisAligned(
   const out = new Float32Array(outWidth * outHeight * 3);
   const rowLength = outWidth * 3;
 
-  // Only the source rows some output row reads need the horizontal pass.
-  let rowMin = srcHeight;
-  let rowMax = -1;
-  for (let o = 0; o < outHeight; o++) {
-    if (ys.count[o] === 0) continue;
-    rowMin = Math.min(rowMin, ys.start[o]);
-    rowMax = Math.max(rowMax, ys.start[o] + ys.count[o] - 1);
-  }
-  const rows = Math.max(0, rowMax - rowMin + 1);
+  const { rowMin, rows } = sourceRows(ys, srcHeight);
   const tmp = new Float32Array(rows * rowLength);
 
   const xStart = xs.start;

@@ -6,7 +6,7 @@
  * null/false for what they do not cover, so the caller falls back to the TypeScript reference.
  */
 import { readFileSync } from 'node:fs';
-import { axisWeights } from '../cpu/resampleAxisAligned.js';
+import { axisWeights, sourceRows } from '../cpu/resampleAxisAligned.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -46,13 +46,7 @@ export function resampleAxisAlignedWasm(src: ArrayLike<number>, srcWidth: number
   const xs = axisWeights(outWidth, srcWidth, matrix[0], matrix[2]);
   const ys = axisWeights(outHeight, srcHeight, matrix[4], matrix[5]);
   if (xs.count.includes(0) || ys.count.includes(0)) return null;
-  let rowMin = srcHeight;
-  let rowMax = -1;
-  for (let o = 0; o < outHeight; o++) {
-    rowMin = Math.min(rowMin, ys.start[o]);
-    rowMax = Math.max(rowMax, ys.start[o] + ys.count[o] - 1);
-  }
-  const rows = rowMax - rowMin + 1;
+  const { rowMin, rows } = sourceRows(ys, srcHeight);
   const rowLength = outWidth * 3;
 
   // Layout: source | x tables | y tables | tmp | out, each 16-byte aligned, with spare bytes for

@@ -12,7 +12,7 @@ interface Flag {
   apply?: (options: RemuxOptions, raw: string) => void;
 }
 
-const integer = (flag: string, raw: string): number => {
+export const integer = (flag: string, raw: string): number => {
   if (!/^-?\d+$/.test(raw.trim())) throw invalid(`--${flag}`, 'integer', raw);
   return Number(raw);
 };
@@ -24,7 +24,7 @@ const number = (flag: string, raw: string): number => {
 };
 
 /** `224` (square) or `HEIGHTxWIDTH` (`256x192`). */
-const size = (raw: string): number | [number, number] => {
+export const size = (raw: string): number | [number, number] => {
   const m = /^(\d+)(?:x(\d+))?$/.exec(raw.trim());
   if (!m) throw invalid('--size', 'an integer or HEIGHTxWIDTH', raw);
   return m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])];

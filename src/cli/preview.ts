@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { preview, type PreviewOptions } from '../preview.js';
-import { invalid } from '../validate.js';
+import { integer, size } from './args.js';
 
 export const PREVIEW_HELP = `Usage: remux preview <source> -o <grid.png> [options]
 
@@ -20,12 +20,6 @@ Options:
   --split NAME              split to read when the source has several
   --image-column COL        image column of a parquet source
 `;
-
-const integer = (flag: string, raw: string | undefined) => {
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw)) throw invalid(flag, 'integer', raw);
-  return Number(raw);
-};
 
 /** `remux preview`: returns the exit code. */
 export async function previewCommand(argv: string[]): Promise<number> {
@@ -51,11 +45,10 @@ export async function previewCommand(argv: string[]): Promise<number> {
   }
   if (parsed.positionals.length !== 1) throw new UsageError('expected one source: remux preview <source> -o <grid.png>');
   if (!v.output) throw new UsageError('missing -o/--output: the PNG file to write');
-  const size = v.size === undefined ? undefined : /^\d+$/.test(v.size) ? Number(v.size) : /^(\d+)x(\d+)$/.test(v.size) ? (v.size.split('x').map(Number) as [number, number]) : undefined;
-  if (v.size !== undefined && size === undefined) throw invalid('--size', 'an integer or HEIGHTxWIDTH', v.size);
+  const optional = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : integer(flag, raw));
   const options: PreviewOptions = {
-    source: parsed.positionals[0], pipeline: v.pipeline, preset: v.preset, size, rows: integer('-n', v.rows), copies: integer('--copies', v.copies),
-    seed: integer('--seed', v.seed), split: v.split, imageColumn: v['image-column'],
+    source: parsed.positionals[0], pipeline: v.pipeline, preset: v.preset, size: v.size === undefined ? undefined : size(v.size),
+    rows: optional('-n', v.rows), copies: optional('--copies', v.copies), seed: optional('--seed', v.seed), split: v.split, imageColumn: v['image-column'],
   };
   await writeFile(v.output, await preview(options));
   process.stdout.write(`remux: wrote ${v.output}\n`);
