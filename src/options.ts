@@ -63,6 +63,10 @@ export interface RemuxOptions {
   onError?: 'skip' | 'fail';
   /** Replace an existing remux output in `out`. Default false. */
   overwrite?: boolean;
+  /** Continue the interrupted run in `out` from its journal (same options required); starts a new run when `out` is empty. Default false. */
+  resume?: boolean;
+  /** Aborting it stops the run cleanly: the open shard is dropped, committed shards and the journal stay, `resume` continues. */
+  signal?: AbortSignal;
   /** Images with more pixels are refused (decompression bombs). Default 89,478,485, Pillow's limit. */
   maxPixels?: number;
   /** Called about once a second and once at the end. */
@@ -71,8 +75,8 @@ export interface RemuxOptions {
   onNote?: (note: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote'>> &
-  Pick<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote'>;
+export type ResolvedOptions = Required<Omit<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal'>> &
+  Pick<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal'>;
 
 export const BACKENDS = ['wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -113,6 +117,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     limit: options.limit === undefined ? undefined : nonNegativeInteger('--limit', options.limit),
     onError: oneOf('--on-error', options.onError ?? 'skip', ['skip', 'fail'] as const),
     overwrite: options.overwrite ?? false,
+    resume: options.resume ?? false,
     recordParams: options.recordParams ?? false,
     maxPixels: positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS),
   };

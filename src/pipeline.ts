@@ -9,10 +9,14 @@ import type { EncodedCopy } from './codec/protocol.js';
 import { RemuxError } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { datasetCard } from './sink/card.js';
-import { finalShardName, prepareOutput, writeFileAtomic } from './sink/output.js';
+import { finalShardName, writeFileAtomic } from './sink/output.js';
+import { positionAfter, resumePosition, writeJournal } from './sink/journal.js';
+import { startOutput } from './sink/resume.js';
 import { outputFeatures, outputSchema } from './sink/schema.js';
 import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
+import { describeSpec } from './source/parquet.js';
+import { crashPoint } from './util/crashPoint.js';
 import { flatten, mapOrdered } from './util/stream.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -49,23 +53,29 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const spec = pipelineToSpec(steps);
   const source = await openSource(options.source, options);
   for (const note of source.notes) options.onNote?.(note);
-  await prepareOutput(options.out, options.overwrite);
+  const start = await startOutput(options.out, outputFingerprint(options, source, spec), options);
+  if (start.note) options.onNote?.(start.note);
+  const { journal, position } = start;
 
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
   const dataDir = `${options.out}/data`;
-  const writer = new ShardWriter({ dir: dataDir, split: source.split, schema: outputSchema(layout), rowGroupSize: options.rowGroupSize, rowsPerShard: options.rowsPerShard, targetShardBytes: TARGET_SHARD_BYTES });
-  const pool = new WorkerPool(options.workers, {
-    pipeline: spec,
-    codec: options.codec,
-    maxPixels: options.maxPixels,
-    seed: options.seed,
-    copies: options.copies,
-    encode: { format: options.format, quality: options.quality, codec: options.codec },
-    recordParams: options.recordParams,
-    backend: options.backend,
+  const writer = new ShardWriter({
+    dir: dataDir,
+    split: source.split,
+    schema: outputSchema(layout),
+    rowGroupSize: options.rowGroupSize,
+    rowsPerShard: options.rowsPerShard ?? journal.rowsPerShard ?? undefined,
+    targetShardBytes: TARGET_SHARD_BYTES,
+    committed: journal.shards,
+    onCommit: async (shard, last) => {
+      journal.shards.push({ ...shard, next: last ? positionAfter(last, options.copies) : resumePosition(journal) });
+      journal.rowsPerShard = writer.shardRows ?? null;
+      await writeJournal(options.out, journal);
+    },
   });
   const totalRows = Math.min(source.totalRows, options.limit ?? Infinity);
-  const counts = { rowsIn: 0, rowsOut: 0, skipped: 0 };
+  const counts = { rowsIn: position.sourceIndex, rowsOut: writer.committed.reduce((n, s) => n + s.rows, 0), skipped: start.skipped };
+  const rowsBefore = counts.rowsOut;
   let lastReport = 0;
   const report = (force: boolean) => {
     const now = performance.now();
@@ -75,42 +85,59 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     options.onProgress?.(progress);
   };
 
-  try {
-    const rows = flatten(source.chunks(), options.limit);
-    // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
-    // narrow one would leave workers idle behind one slow image.
-    const done = mapOrdered(rows, options.workers * IN_FLIGHT_PER_WORKER, (row) => remuxRow(pool, row));
-    for await (const result of done) {
-      counts.rowsIn++;
-      if ('error' in result) {
-        if (options.onError === 'fail') throw new RemuxError('ERR_REMUX_BAD_IMAGE', `source ${result.row.file} row ${result.row.fileRow}: ${result.error} (--on-error fail)`);
-        counts.skipped++;
-        await recordError(options, source, result.row, result.error);
-        continue;
+  if (!journal.finished) {
+    const pool = new WorkerPool(options.workers, {
+      pipeline: spec,
+      codec: options.codec,
+      maxPixels: options.maxPixels,
+      seed: options.seed,
+      copies: options.copies,
+      encode: { format: options.format, quality: options.quality, codec: options.codec },
+      recordParams: options.recordParams,
+      backend: options.backend,
+    });
+    try {
+      const rows = rowsFrom(source, position.sourceIndex, totalRows);
+      // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
+      // narrow one would leave workers idle behind one slow image.
+      const done = mapOrdered(rows, options.workers * IN_FLIGHT_PER_WORKER, (row) => remuxRow(pool, row));
+      for await (const result of done) {
+        if (options.signal?.aborted) throw interrupted(options.out, writer.committed);
+        counts.rowsIn++;
+        if ('error' in result) {
+          if (options.onError === 'fail') throw new RemuxError('ERR_REMUX_BAD_IMAGE', `source ${result.row.file} row ${result.row.fileRow}: ${result.error} (--on-error fail)`);
+          counts.skipped++;
+          await recordError(options, source, result.row, result.error);
+          continue;
+        }
+        for (const [copy, encoded] of result.copies.entries()) {
+          // A resumed run starts inside a row when a shard ended between its copies.
+          if (result.row.sourceIndex === position.sourceIndex && copy < position.copy) continue;
+          await writer.append({
+            image: encoded.bytes,
+            path: `${String(result.row.sourceIndex).padStart(6, '0')}-${copy}.${EXTENSIONS[options.format]}`,
+            label: result.row.label,
+            sourceIndex: result.row.sourceIndex,
+            copy,
+            keep: result.row.keep,
+            params: encoded.params ? JSON.stringify(encoded.params) : null,
+          });
+          counts.rowsOut++;
+        }
+        report(false);
       }
-      for (const [copy, encoded] of result.copies.entries()) {
-        await writer.append({
-          image: encoded.bytes,
-          path: `${String(result.row.sourceIndex).padStart(6, '0')}-${copy}.${EXTENSIONS[options.format]}`,
-          label: result.row.label,
-          sourceIndex: result.row.sourceIndex,
-          copy,
-          keep: result.row.keep,
-          params: encoded.params ? JSON.stringify(encoded.params) : null,
-        });
-        counts.rowsOut++;
-      }
-      report(false);
+      await writer.close();
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    } finally {
+      await pool.close();
     }
-    await writer.close();
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  } finally {
-    await pool.close();
+    journal.finished = true;
+    await writeJournal(options.out, journal);
   }
 
-  const shards = await finalizeShards(dataDir, writer.committed);
+  const shards = await finalizeShards(dataDir, journal.shards);
   const bytesWritten = writer.bytesWritten;
   const features = outputFeatures(layout);
   await writeFileAtomic(`${options.out}/remux.json`, `${JSON.stringify(manifest(options, source, spec, counts, shards), null, 2)}\n`);
@@ -126,8 +153,8 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     shards,
     bytesWritten,
     wallSeconds,
-    imagesPerSecond: counts.rowsOut / wallSeconds,
-    cpuSecondsPer1000: counts.rowsOut > 0 ? ((cpu.user + cpu.system) / 1e6 / counts.rowsOut) * 1000 : 0,
+    imagesPerSecond: (counts.rowsOut - rowsBefore) / wallSeconds,
+    cpuSecondsPer1000: counts.rowsOut > rowsBefore ? ((cpu.user + cpu.system) / 1e6 / (counts.rowsOut - rowsBefore)) * 1000 : 0,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }
@@ -148,19 +175,64 @@ async function recordError(options: ResolvedOptions, source: Source, row: Source
   await appendFile(`${options.out}/errors.jsonl`, `${JSON.stringify(line)}\n`);
 }
 
-/** Renames committed shards to `<split>-0000i-of-0000N.parquet` now that N is known. */
+/**
+ * Renames committed shards to `<split>-0000i-of-0000N.parquet` now that N is known. A run
+ * resumed after a crash in here finds some already renamed: only the others are.
+ */
 async function finalizeShards(dataDir: string, committed: ShardInfo[]): Promise<ShardInfo[]> {
   const final: ShardInfo[] = [];
   for (const shard of committed) {
     const file = finalShardName(shard.file, committed.length);
-    await rename(`${dataDir}/${shard.file}`, `${dataDir}/${file}`);
+    const renamed = await rename(`${dataDir}/${shard.file}`, `${dataDir}/${file}`).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        return false;
+      },
+    );
+    if (renamed) crashPoint('final-renamed');
     final.push({ ...shard, file });
   }
   return final;
 }
 
+/** Source rows from `from` on, up to `end` (the source's rows or `--limit`). */
+async function* rowsFrom(source: Source, from: number, end: number): AsyncGenerator<SourceRow> {
+  for await (const row of flatten(source.chunks(), end)) if (row.sourceIndex >= from) yield row;
+}
+
+/** The options that decide the output bytes: a resumed run must have the same ones. */
+function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: unknown): Record<string, unknown> {
+  return {
+    source: describeSpec(options.source),
+    split: source.split,
+    sourceRows: source.totalRows,
+    imageColumn: options.imageColumn ?? null,
+    labelColumn: options.labelColumn ?? null,
+    keepColumns: options.keepColumns,
+    limit: options.limit ?? null,
+    pipeline,
+    copies: options.copies,
+    seed: options.seed,
+    format: options.format,
+    quality: options.quality,
+    codec: options.codec,
+    backend: options.backend,
+    maxPixels: options.maxPixels,
+    onError: options.onError,
+    recordParams: options.recordParams,
+    rowGroupSize: options.rowGroupSize,
+    rowsPerShard: options.rowsPerShard ?? null,
+  };
+}
+
+function interrupted(out: string, committed: ShardInfo[]): RemuxError {
+  const rows = committed.reduce((n, s) => n + s.rows, 0);
+  return new RemuxError('ERR_REMUX_INTERRUPTED', `interrupted: ${committed.length} shard(s) with ${rows} rows are committed in ${out}; run the same command with --resume to continue`);
+}
+
 function manifest(options: ResolvedOptions, source: Source, pipeline: unknown, counts: { rowsIn: number; rowsOut: number; skipped: number }, shards: ShardInfo[]) {
-  const { onProgress: _p, onNote: _n, overwrite: _o, out: _out, pipeline: _pipeline, ...recorded } = options;
+  const { onProgress: _p, onNote: _n, overwrite: _o, resume: _r, signal: _s, out: _out, pipeline: _pipeline, ...recorded } = options;
   return {
     remux: packageJson.version,
     createdAt: new Date().toISOString(),

@@ -54,6 +54,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'on-error', type: 'string', value: 'MODE', help: 'undecodable image: skip (record in errors.jsonl) or fail (skip)', apply: (o, v) => (o.onError = v as RemuxOptions['onError']) },
   { name: 'max-pixels', type: 'string', value: 'N', help: 'refuse images with more pixels (89478485)', apply: (o, v) => (o.maxPixels = integer('max-pixels', v)) },
   { name: 'overwrite', type: 'boolean', help: 'replace a remux output already in --out' },
+  { name: 'resume', type: 'boolean', help: 'continue the interrupted run in --out (same options; a new run if --out is empty)' },
   { name: 'quiet', type: 'boolean', help: 'no progress, only errors and the summary' },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
@@ -88,6 +89,7 @@ export function parseRunArgs(argv: string[]): RunCommand {
     if (typeof raw === 'string') flag.apply?.(options, raw);
   }
   options.overwrite = values.overwrite === true;
+  options.resume = values.resume === true;
   options.recordParams = values['record-params'] === true;
   return { options, quiet: values.quiet === true, help: false };
 }

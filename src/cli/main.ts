@@ -16,7 +16,7 @@ Usage:
   remux --version
 `;
 
-/** Exit codes: 0 done, 1 the run failed, 2 bad usage or bad input (nothing was started). */
+/** Exit codes: 0 done, 1 the run failed, 2 bad usage or bad input (nothing was started), 130 interrupted (resumable). */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -35,13 +35,43 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const progress = progressReporter(process.stderr);
+  const stop = stopOnSignals();
   const summary = await remux({
     ...options,
+    signal: stop.signal,
     onProgress: quiet ? undefined : (p) => progress.update(p),
     onNote: (note) => process.stderr.write(`remux: ${note}\n`),
-  }).finally(() => progress.done());
+  }).finally(() => {
+    progress.done();
+    stop.dispose();
+  });
   process.stdout.write(`${summaryText(summary)}\n`);
   return 0;
+}
+
+/**
+ * The first Ctrl-C (or SIGTERM) asks the run to stop cleanly: it drops the open shard and keeps
+ * what is committed. A second one exits at once; commits are atomic, so that state is resumable too.
+ */
+function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`\nremux: ${name} again: stopping now; run the same command with --resume to continue\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`\nremux: ${name}: stopping after the rows in flight (press Ctrl-C again to stop at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 main(process.argv.slice(2)).then(
@@ -52,7 +82,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else if (error instanceof RemuxError) {
       process.stderr.write(`remux: ${error.message}\n`);
-      process.exitCode = 1;
+      process.exitCode = error.code === 'ERR_REMUX_INTERRUPTED' ? 130 : 1;
     } else {
       process.stderr.write(`remux: unexpected error: ${messageOf(error)}\n(set REMUX_DEBUG=1 for the stack trace, and please report it)\n`);
       if (process.env.REMUX_DEBUG) console.error(error);

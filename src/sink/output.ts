@@ -1,8 +1,8 @@
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 
-/** Files remux writes into `--out`; `--overwrite` removes exactly these. */
-const OUTPUT_ENTRIES = ['data', 'remux.json', 'README.md', 'errors.jsonl'];
+/** Files remux writes into `--out` (and their `.tmp` forms while written); `--overwrite` removes exactly these. */
+const OUTPUT_ENTRIES = ['data', 'remux.json', 'README.md', 'errors.jsonl', 'journal.json'].flatMap((e) => [e, `${e}.tmp`]);
 
 /**
  * Makes `out` ready for a new run: refuses a directory that already holds a remux output (unless
@@ -18,7 +18,7 @@ export async function prepareOutput(out: string, overwrite: boolean): Promise<vo
     if (error instanceof UsageError) throw error;
     entries = [];
   }
-  const isRemuxOutput = entries.includes('remux.json') || entries.includes('data');
+  const isRemuxOutput = entries.includes('remux.json') || entries.includes('data') || entries.includes('journal.json');
   const foreign = entries.filter((e) => !OUTPUT_ENTRIES.includes(e));
   if (foreign.length > 0) {
     throw new UsageError(`--out ${out} is not empty and holds files remux did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): choose a new or empty directory`);

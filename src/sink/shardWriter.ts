@@ -4,6 +4,7 @@ import { openAsBlob } from 'node:fs';
 import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Schema } from 'apache-arrow';
 import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm/node';
 import { RemuxError, messageOf } from '../errors.js';
+import { crashPoint } from '../util/crashPoint.js';
 import { BoundedQueue } from '../util/stream.js';
 
 /** One output row. */
@@ -36,6 +37,10 @@ export interface ShardWriterOptions {
   /** Rows per shard; `undefined` sizes shards to ~`targetShardBytes` from the first row group. */
   rowsPerShard: number | undefined;
   targetShardBytes: number;
+  /** Shards an interrupted run already committed (`--resume`): numbering continues after them. */
+  committed?: ShardInfo[];
+  /** Called once a shard is renamed into place, with its last row; the journal is written here. */
+  onCommit?: (shard: ShardInfo, last: { sourceIndex: number; copy: number } | null) => Promise<void>;
 }
 
 /** An open shard: parquet-wasm pulls row groups from `batches` and we write what it returns. */
@@ -43,6 +48,7 @@ interface OpenShard {
   file: string;
   tmpPath: string;
   rows: number;
+  last: OutputRow | null;
   batches: BoundedQueue<unknown>;
   written: Promise<{ bytes: number; sha256: string }>;
 }
@@ -57,11 +63,17 @@ export class ShardWriter {
   private pending: OutputRow[] = [];
   private shard: OpenShard | null = null;
   private rowsPerShard: number | undefined;
-  readonly committed: ShardInfo[] = [];
+  readonly committed: ShardInfo[];
 
   constructor(options: ShardWriterOptions) {
     this.options = options;
     this.rowsPerShard = options.rowsPerShard;
+    this.committed = [...(options.committed ?? [])];
+  }
+
+  /** Rows per shard: given, or settled from the first row group (a resumed run must reuse it). */
+  get shardRows(): number | undefined {
+    return this.rowsPerShard;
   }
 
   get bytesWritten(): number {
@@ -94,8 +106,15 @@ export class ShardWriter {
       await handle.close();
     }
     await verifyShard(tmpPath, 0, bytes.byteLength);
-    await rename(tmpPath, `${this.options.dir}/${file}`);
-    this.committed.push({ file, rows: 0, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+    await this.publish(tmpPath, { file, rows: 0, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') }, null);
+  }
+
+  /** Renames a checked shard into place, then records it: a crash in between leaves an unlisted shard, which `--resume` removes. */
+  private async publish(tmpPath: string, info: ShardInfo, last: OutputRow | null): Promise<void> {
+    await rename(tmpPath, `${this.options.dir}/${info.file}`);
+    crashPoint('shard-renamed');
+    this.committed.push(info);
+    await this.options.onCommit?.(info, last && { sourceIndex: last.sourceIndex, copy: last.copy });
   }
 
   private writerProperties() {
@@ -136,6 +155,7 @@ export class ShardWriter {
       throw new RemuxError('ERR_REMUX_WRITE', `cannot write shard ${shard.file}: ${messageOf(error)}`);
     }
     shard.rows += rows.length;
+    shard.last = rows[rows.length - 1];
     if (shard.rows >= this.rowsPerShard) await this.commit();
   }
 
@@ -161,7 +181,7 @@ export class ShardWriter {
       .finally(() => handle.close());
     // Surfaced when the shard is committed; meanwhile a waiting `put` must not hang.
     written.catch((error: unknown) => batches.fail(error instanceof Error ? error : new Error(String(error))));
-    return { file, tmpPath, rows: 0, batches, written };
+    return { file, tmpPath, rows: 0, last: null, batches, written };
   }
 
   private async commit(): Promise<void> {
@@ -177,8 +197,7 @@ export class ShardWriter {
       await rm(shard.tmpPath, { force: true });
       throw new RemuxError('ERR_REMUX_WRITE', `cannot write shard ${shard.file}: ${messageOf(error)}`);
     }
-    await rename(shard.tmpPath, `${this.options.dir}/${shard.file}`);
-    this.committed.push({ file: shard.file, rows: shard.rows, ...result });
+    await this.publish(shard.tmpPath, { file: shard.file, rows: shard.rows, ...result }, shard.last);
   }
 }
 

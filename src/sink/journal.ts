@@ -1,0 +1,78 @@
+import { open, readFile, rename } from 'node:fs/promises';
+import { RemuxError, messageOf } from '../errors.js';
+import { crashPoint } from '../util/crashPoint.js';
+import type { ShardInfo } from './shardWriter.js';
+
+/** The first output row a run has not committed yet: source row `sourceIndex`, copy `copy`. */
+export interface SourcePosition {
+  sourceIndex: number;
+  copy: number;
+}
+
+/** A committed shard and where the source stands after its last row. */
+export interface JournalShard extends ShardInfo {
+  next: SourcePosition;
+}
+
+/**
+ * What `--resume` needs to continue a run exactly: the options that decide the output (refused
+ * when they differ), the committed shards, and the shard size the run settled on (it is sized
+ * from the first row group, so it must not be sized again from another one).
+ */
+export interface Journal {
+  version: 1;
+  fingerprint: Record<string, unknown>;
+  rowsPerShard: number | null;
+  shards: JournalShard[];
+  /** The source is exhausted and every shard is committed; only the final renames may be missing. */
+  finished: boolean;
+}
+
+export const JOURNAL_FILE = 'journal.json';
+
+/** Replaces the journal atomically and durably: a crash leaves the old one or the new one. */
+export async function writeJournal(out: string, journal: Journal): Promise<void> {
+  const path = `${out}/${JOURNAL_FILE}`;
+  const handle = await open(`${path}.tmp`, 'w');
+  try {
+    await handle.writeFile(`${JSON.stringify(journal, null, 1)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  crashPoint('journal-written');
+  await rename(`${path}.tmp`, path);
+}
+
+export async function readJournal(out: string): Promise<Journal | null> {
+  let text: string;
+  try {
+    text = await readFile(`${out}/${JOURNAL_FILE}`, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const journal = JSON.parse(text) as Journal;
+    if (journal.version !== 1 || !Array.isArray(journal.shards)) throw new Error(`unknown journal version ${String(journal.version)}`);
+    return journal;
+  } catch (error) {
+    throw new RemuxError('ERR_REMUX_JOURNAL', `--resume: ${out}/${JOURNAL_FILE} is unreadable (${messageOf(error)}); start again with --overwrite`);
+  }
+}
+
+/** The position after `last`: its next copy, or the next source row. */
+export function positionAfter(last: SourcePosition, copies: number): SourcePosition {
+  return last.copy + 1 < copies ? { sourceIndex: last.sourceIndex, copy: last.copy + 1 } : { sourceIndex: last.sourceIndex + 1, copy: 0 };
+}
+
+/** Where a resumed run starts: after the last committed shard, or at the beginning. */
+export function resumePosition(journal: Journal): SourcePosition {
+  return journal.shards.at(-1)?.next ?? { sourceIndex: 0, copy: 0 };
+}
+
+/** The options that differ between a journal and this run, as `name: was → now`. */
+export function fingerprintDifferences(recorded: Record<string, unknown>, current: Record<string, unknown>): string[] {
+  const names = [...new Set([...Object.keys(recorded), ...Object.keys(current)])];
+  const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v).slice(0, 60));
+  return names.filter((n) => JSON.stringify(recorded[n]) !== JSON.stringify(current[n])).map((n) => `${n}: ${show(recorded[n])} → ${show(current[n])}`);
+}

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { RemuxError, UsageError } from '../errors.js';
+import { finalShardName, prepareOutput } from './output.js';
+import type { ShardInfo } from './shardWriter.js';
+import { fingerprintDifferences, readJournal, resumePosition, writeJournal, JOURNAL_FILE, type Journal, type JournalShard, type SourcePosition } from './journal.js';
+
+/** Where a run starts: a new journal at the beginning, or an interrupted run's journal and position. */
+export interface OutputStart {
+  journal: Journal;
+  position: SourcePosition;
+  /** Rows of errors.jsonl kept from before `position`. */
+  skipped: number;
+  /** What to tell the user about it, if anything. */
+  note: string | null;
+}
+
+/**
+ * Prepares `out` for a run. Without `resume`: a new output (refusing to replace one unless
+ * `overwrite`) and a fresh journal. With it: the journal's run is checked against `fingerprint`
+ * (refused naming what differs), its committed shards verified, and its position returned; an
+ * empty or missing `out` simply starts a new run, so `--resume` can always be passed.
+ */
+export async function startOutput(out: string, fingerprint: Record<string, unknown>, flags: { resume: boolean; overwrite: boolean }): Promise<OutputStart> {
+  if (flags.resume && flags.overwrite) throw new UsageError('--resume and --overwrite contradict each other: --resume continues the output in --out, --overwrite replaces it');
+  const journal = flags.resume ? await readJournal(out) : null;
+  if (!journal) {
+    // A run killed before its first journal write left at most empty folders: nothing to keep.
+    await prepareOutput(out, flags.overwrite || (flags.resume && !(await holdsOutput(out))));
+    const fresh: Journal = { version: 1, fingerprint, rowsPerShard: null, shards: [], finished: false };
+    await writeJournal(out, fresh);
+    return { journal: fresh, position: { sourceIndex: 0, copy: 0 }, skipped: 0, note: flags.resume ? `nothing to resume in ${out}: starting a new run` : null };
+  }
+  const differences = fingerprintDifferences(journal.fingerprint, fingerprint);
+  if (differences.length > 0) {
+    throw new UsageError(`--resume: the output in ${out} was made with other options (${differences.join('; ')}): rerun with the original options, or start again with --overwrite or another --out`);
+  }
+  await mkdir(`${out}/data`, { recursive: true });
+  await restoreShards(out, journal);
+  const position = resumePosition(journal);
+  const skipped = await trimErrors(`${out}/errors.jsonl`, position.sourceIndex);
+  const rows = journal.shards.reduce((n, s) => n + s.rows, 0);
+  const note = journal.finished
+    ? `resuming ${out}: every shard is committed; finishing`
+    : `resuming ${out} at source row ${position.sourceIndex}${position.copy > 0 ? ` copy ${position.copy}` : ''}: ${journal.shards.length} shard(s), ${rows} rows kept`;
+  return { journal, position, skipped, note };
+}
+
+/**
+ * Brings `data/` back to what the journal says: committed shards are checked (size and sha256);
+ * `.tmp` files and shards renamed after the last journal write are removed (they will be written
+ * again, identically).
+ */
+async function restoreShards(out: string, journal: Journal): Promise<void> {
+  const dataDir = `${out}/data`;
+  const listed = new Set<string>();
+  for (const shard of journal.shards) {
+    const present = await presentName(dataDir, shard, journal);
+    if (!present) throw new RemuxError('ERR_REMUX_JOURNAL', `--resume: ${dataDir}/${shard.file} is listed in the journal but missing: the output cannot be resumed (start again with --overwrite)`);
+    await checkShard(`${dataDir}/${present}`, shard);
+    listed.add(present);
+  }
+  for (const entry of await readdir(dataDir)) if (!listed.has(entry)) await rm(`${dataDir}/${entry}`, { force: true });
+  await rm(`${out}/${JOURNAL_FILE}.tmp`, { force: true });
+}
+
+/** A shard is under its own name or, once the run has finished, perhaps already under its final one. */
+async function presentName(dataDir: string, shard: JournalShard, journal: Journal): Promise<string | null> {
+  const names = journal.finished ? [shard.file, finalShardName(shard.file, journal.shards.length)] : [shard.file];
+  for (const name of names) if (await exists(`${dataDir}/${name}`)) return name;
+  return null;
+}
+
+/** Whether `out` holds shards or a manifest (what --resume without a journal must not delete). */
+async function holdsOutput(out: string): Promise<boolean> {
+  const shards = (await readdir(`${out}/data`).catch(() => [] as string[])).filter((f) => f.endsWith('.parquet'));
+  return shards.length > 0 || (await exists(`${out}/remux.json`));
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+async function checkShard(path: string, shard: ShardInfo): Promise<void> {
+  const size = (await stat(path)).size;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  const sha256 = hash.digest('hex');
+  if (size !== shard.bytes || sha256 !== shard.sha256) {
+    throw new RemuxError('ERR_REMUX_JOURNAL', `--resume: ${path} does not match the journal (${size} bytes, sha256 ${sha256.slice(0, 12)}…, but ${shard.bytes} bytes, ${shard.sha256.slice(0, 12)}… were committed): it changed after it was written; start again with --overwrite`);
+  }
+}
+
+/** Keeps the recorded skips of rows before `from` (the others are read again) and drops a torn last line; returns how many remain. */
+async function trimErrors(path: string, from: number): Promise<number> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text === null) return 0;
+  const kept = text.split('\n').filter((line) => {
+    try {
+      return (JSON.parse(line) as { source_index: number }).source_index < from;
+    } catch {
+      return false;
+    }
+  });
+  if (kept.length === 0) await rm(path, { force: true });
+  else await writeFile(path, `${kept.join('\n')}\n`);
+  return kept.length;
+}
