@@ -6,7 +6,7 @@ import { EXTENSIONS } from './codec/encode.js';
 import { codecVersions } from './codec/libraries.js';
 import { WorkerPool } from './codec/pool.js';
 import type { EncodedCopy } from './codec/protocol.js';
-import { RemuxError } from './errors.js';
+import { RemuxError, messageOf } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { datasetCard } from './sink/card.js';
 import { finalShardName, writeFileAtomic } from './sink/output.js';
@@ -16,7 +16,7 @@ import { outputFeatures, outputSchema } from './sink/schema.js';
 import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
 import { describeSpec } from './source/parquet.js';
-import { crashPoint } from './util/crashPoint.js';
+import { crashPoint } from './util/faults.js';
 import { flatten, mapOrdered } from './util/stream.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -129,7 +129,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       await writer.close();
     } catch (error) {
       await writer.abort();
-      throw error;
+      throw withResumeHint(error, options.out, writer.committed);
     } finally {
       await pool.close();
     }
@@ -172,7 +172,9 @@ async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<{ row: Source
 
 async function recordError(options: ResolvedOptions, source: Source, row: SourceRow, reason: string): Promise<void> {
   const line = { source_index: row.sourceIndex, file: row.file, row: row.fileRow, reason, source: source.description };
-  await appendFile(`${options.out}/errors.jsonl`, `${JSON.stringify(line)}\n`);
+  await appendFile(`${options.out}/errors.jsonl`, `${JSON.stringify(line)}\n`).catch((error: unknown) => {
+    throw new RemuxError('ERR_REMUX_WRITE', `cannot write ${options.out}/errors.jsonl: ${messageOf(error)}`);
+  });
 }
 
 /**
@@ -224,6 +226,12 @@ function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: u
     rowGroupSize: options.rowGroupSize,
     rowsPerShard: options.rowsPerShard ?? null,
   };
+}
+
+/** A write error (a full disk, say) leaves committed shards and the journal intact: say how to go on. */
+function withResumeHint(error: unknown, out: string, committed: ShardInfo[]): unknown {
+  if (!(error instanceof RemuxError) || error.code !== 'ERR_REMUX_WRITE') return error;
+  return new RemuxError('ERR_REMUX_WRITE', `${error.message}; the ${committed.length} committed shard(s) and the journal in ${out} are intact: fix this and run the same command with --resume`, { cause: error });
 }
 
 function interrupted(out: string, committed: ShardInfo[]): RemuxError {

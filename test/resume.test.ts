@@ -84,7 +84,7 @@ test('a crash right after a shard rename, inside a journal write, or between fin
   const clean = await snapshot(cleanOut);
   for (const point of ['shard-renamed:3', 'journal-written:5', 'final-renamed:4', 'shard-renamed:1', 'journal-written:1']) {
     const out = await tempDir('resume-point');
-    const crashed = run(source, out, [], { REMUX_CRASH_AT: point });
+    const crashed = run(source, out, [], { REMUX_FAULT: point });
     assert.equal(crashed.signal, 'SIGKILL', `${point} did not crash`);
     const resumed = run(source, out, ['--resume']);
     assert.equal(resumed.status, 0, `${point}: ${resumed.stderr}`);
@@ -116,7 +116,7 @@ test('Ctrl-C stops cleanly (open shard dropped, message says how to resume), and
 test('--resume refuses other options (naming them), a changed shard, and --overwrite; on an empty --out it starts a new run', async () => {
   const source = await fixture();
   const out = await tempDir('resume-opts');
-  assert.equal(run(source, out, [], { REMUX_CRASH_AT: 'shard-renamed:2' }).signal, 'SIGKILL');
+  assert.equal(run(source, out, [], { REMUX_FAULT: 'shard-renamed:2' }).signal, 'SIGKILL');
 
   const changed = run(source, out, ['--resume', '--seed', '7', '--format', 'png']);
   assert.equal(changed.status, 2);

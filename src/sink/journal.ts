@@ -1,6 +1,6 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { RemuxError, messageOf } from '../errors.js';
-import { crashPoint } from '../util/crashPoint.js';
+import { crashPoint } from '../util/faults.js';
 import type { ShardInfo } from './shardWriter.js';
 
 /** The first output row a run has not committed yet: source row `sourceIndex`, copy `copy`. */
@@ -33,15 +33,19 @@ export const JOURNAL_FILE = 'journal.json';
 /** Replaces the journal atomically and durably: a crash leaves the old one or the new one. */
 export async function writeJournal(out: string, journal: Journal): Promise<void> {
   const path = `${out}/${JOURNAL_FILE}`;
-  const handle = await open(`${path}.tmp`, 'w');
   try {
-    await handle.writeFile(`${JSON.stringify(journal, null, 1)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(`${path}.tmp`, 'w');
+    try {
+      await handle.writeFile(`${JSON.stringify(journal, null, 1)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    crashPoint('journal-written');
+    await rename(`${path}.tmp`, path);
+  } catch (error) {
+    throw new RemuxError('ERR_REMUX_WRITE', `cannot write the journal ${path}: ${messageOf(error)}`);
   }
-  crashPoint('journal-written');
-  await rename(`${path}.tmp`, path);
 }
 
 export async function readJournal(out: string): Promise<Journal | null> {

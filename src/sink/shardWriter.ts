@@ -4,7 +4,7 @@ import { openAsBlob } from 'node:fs';
 import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Schema } from 'apache-arrow';
 import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm/node';
 import { RemuxError, messageOf } from '../errors.js';
-import { crashPoint } from '../util/crashPoint.js';
+import { crashPoint, writeFault } from '../util/faults.js';
 import { BoundedQueue } from '../util/stream.js';
 
 /** One output row. */
@@ -209,6 +209,7 @@ async function writeAll(stream: ReadableStream<Uint8Array>, handle: FileHandle):
     hash.update(chunk);
     let offset = 0;
     while (offset < chunk.byteLength) {
+      writeFault();
       const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
       offset += bytesWritten;
     }
