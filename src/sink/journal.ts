@@ -1,6 +1,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { RemuxError, messageOf } from '../errors.js';
 import { crashPoint } from '../util/faults.js';
+import { syncDirectory } from './output.js';
 import type { ShardInfo } from './shardWriter.js';
 
 /** The first output row a run has not committed yet: source row `sourceIndex`, copy `copy`. */
@@ -43,6 +44,7 @@ export async function writeJournal(out: string, journal: Journal): Promise<void>
     }
     crashPoint('journal-written');
     await rename(`${path}.tmp`, path);
+    await syncDirectory(out);
   } catch (error) {
     throw new RemuxError('ERR_REMUX_WRITE', `cannot write the journal ${path}: ${messageOf(error)}`);
   }

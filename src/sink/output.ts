@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 
 /** Files remux writes into `--out` (and their `.tmp` forms while written); `--overwrite` removes exactly these. */
@@ -37,4 +37,14 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
 /** `train-00003.parquet` → `train-00003-of-00012.parquet`, Hugging Face's shard names, once the count is known. */
 export function finalShardName(file: string, count: number): string {
   return file.replace(/\.parquet$/, `-of-${String(count).padStart(5, '0')}.parquet`);
+}
+
+/** Makes the renames inside `dir` durable: without it, a power loss may undo a rename the journal already counts on. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }

@@ -5,6 +5,7 @@ import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC
 import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm/node';
 import { RemuxError, messageOf } from '../errors.js';
 import { crashPoint, writeFault } from '../util/faults.js';
+import { syncDirectory } from './output.js';
 import { BoundedQueue } from '../util/stream.js';
 
 /** One output row. */
@@ -112,6 +113,7 @@ export class ShardWriter {
   /** Renames a checked shard into place, then records it: a crash in between leaves an unlisted shard, which `--resume` removes. */
   private async publish(tmpPath: string, info: ShardInfo, last: OutputRow | null): Promise<void> {
     await rename(tmpPath, `${this.options.dir}/${info.file}`);
+    await syncDirectory(this.options.dir);
     crashPoint('shard-renamed');
     this.committed.push(info);
     await this.options.onCommit?.(info, last && { sourceIndex: last.sourceIndex, copy: last.copy });
