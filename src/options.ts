@@ -65,6 +65,10 @@ export interface RemuxOptions {
   overwrite?: boolean;
   /** Continue the interrupted run in `out` from its journal (same options required); starts a new run when `out` is empty. Default false. */
   resume?: boolean;
+  /** Split the run into this many slices of the source, for separate workers; `remux finalize` joins them. Default 1. */
+  numShards?: number;
+  /** The slice this worker runs, 0-based. Default: `JOB_COMPLETION_INDEX` (a Kubernetes Indexed Job), else 0. */
+  shardIndex?: number;
   /** Aborting it stops the run cleanly: the open shard is dropped, committed shards and the journal stay, `resume` continues. */
   signal?: AbortSignal;
   /** Images with more pixels are refused (decompression bombs). Default 89,478,485, Pillow's limit. */
@@ -85,6 +89,17 @@ export type BackendName = (typeof BACKENDS)[number];
 function checkBackend(backend: BackendName): BackendName {
   if (backend === 'wasm' && !wasmResampler()) throw new UsageError('--backend wasm: the WASM kernels are missing (run npm run build) or this Node has no WebAssembly SIMD; use --backend cpu');
   return backend;
+}
+
+/** `--num-shards`/`--shard-index`, the index defaulting to a Kubernetes Indexed Job's. */
+function sliceOptions(options: RemuxOptions): { numShards: number; shardIndex: number } {
+  const numShards = positiveInteger('--num-shards', options.numShards ?? 1);
+  const fromJob = process.env.JOB_COMPLETION_INDEX;
+  const raw = options.shardIndex ?? (fromJob !== undefined && numShards > 1 ? Number(fromJob) : 0);
+  const where = options.shardIndex === undefined && fromJob !== undefined ? '--shard-index (from JOB_COMPLETION_INDEX)' : '--shard-index';
+  const shardIndex = nonNegativeInteger(where, raw);
+  if (shardIndex >= numShards) throw invalid(where, `an integer below --num-shards ${numShards}`, raw);
+  return { numShards, shardIndex };
 }
 
 export const DEFAULT_MAX_PIXELS = 89_478_485;
@@ -118,6 +133,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     onError: oneOf('--on-error', options.onError ?? 'skip', ['skip', 'fail'] as const),
     overwrite: options.overwrite ?? false,
     resume: options.resume ?? false,
+    ...sliceOptions(options),
     recordParams: options.recordParams ?? false,
     maxPixels: positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS),
   };

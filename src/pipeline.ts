@@ -1,5 +1,6 @@
-import { appendFile, rename } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import type { StepSpec } from './augment/op.js';
 import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
 import { DecodeError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
@@ -8,16 +9,15 @@ import { WorkerPool } from './codec/pool.js';
 import type { EncodedCopy } from './codec/protocol.js';
 import { RemuxError, messageOf } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
-import { datasetCard } from './sink/card.js';
-import { finalShardName, writeFileAtomic } from './sink/output.js';
-import { positionAfter, resumePosition, writeJournal } from './sink/journal.js';
+import { finalizeOutputs } from './sink/finalize.js';
+import { positionAfter, writeJournal, type RunRecord } from './sink/journal.js';
 import { startOutput } from './sink/resume.js';
-import { outputFeatures, outputSchema } from './sink/schema.js';
+import { outputFeatures, outputSchema, type OutputLayout } from './sink/schema.js';
 import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
+import { describeSlice, errorsFile, shardPrefix, sliceRows } from './sink/slice.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
 import { describeSpec } from './source/parquet.js';
-import { crashPoint } from './util/faults.js';
-import { flatten, mapOrdered } from './util/stream.js';
+import { mapOrdered } from './util/stream.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -53,35 +53,37 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const spec = pipelineToSpec(steps);
   const source = await openSource(options.source, options);
   for (const note of source.notes) options.onNote?.(note);
-  const start = await startOutput(options.out, outputFingerprint(options, source, spec), options);
-  if (start.note) options.onNote?.(start.note);
-  const { journal, position } = start;
-
+  const slice = { index: options.shardIndex, count: options.numShards };
+  const range = sliceRows(source.chunkRows, slice, options.limit);
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
-  const dataDir = `${options.out}/data`;
+  const plan = { out: options.out, resume: options.resume, overwrite: options.overwrite, slice, prefix: shardPrefix(source.split, slice) };
+  const start = await startOutput(plan, outputFingerprint(options, source, spec), runRecord(options, source, spec, layout));
+  if (start.note) options.onNote?.(start.note);
+  const { journal } = start;
+  const position = start.position ?? { sourceIndex: range.start, copy: 0 };
+
   const writer = new ShardWriter({
-    dir: dataDir,
-    split: source.split,
+    dir: `${options.out}/data`,
+    prefix: plan.prefix,
     schema: outputSchema(layout),
     rowGroupSize: options.rowGroupSize,
     rowsPerShard: options.rowsPerShard ?? journal.rowsPerShard ?? undefined,
     targetShardBytes: TARGET_SHARD_BYTES,
     committed: journal.shards,
     onCommit: async (shard, last) => {
-      journal.shards.push({ ...shard, next: last ? positionAfter(last, options.copies) : resumePosition(journal) });
+      journal.shards.push({ ...shard, next: last ? positionAfter(last, options.copies) : (journal.shards.at(-1)?.next ?? position) });
       journal.rowsPerShard = writer.shardRows ?? null;
       await writeJournal(options.out, journal);
     },
   });
-  const totalRows = Math.min(source.totalRows, options.limit ?? Infinity);
-  const counts = { rowsIn: position.sourceIndex, rowsOut: writer.committed.reduce((n, s) => n + s.rows, 0), skipped: start.skipped };
+  const counts = { ...journal.counts, rowsIn: position.sourceIndex - range.start };
   const rowsBefore = counts.rowsOut;
   let lastReport = 0;
   const report = (force: boolean) => {
     const now = performance.now();
     if (!force && now - lastReport < 1000) return;
     lastReport = now;
-    const progress: Progress = { ...counts, totalRows, bytesWritten: writer.bytesWritten, elapsedSeconds: (now - started) / 1000 };
+    const progress: Progress = { ...counts, totalRows: range.end - range.start, bytesWritten: writer.bytesWritten, elapsedSeconds: (now - started) / 1000 };
     options.onProgress?.(progress);
   };
 
@@ -96,8 +98,9 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       recordParams: options.recordParams,
       backend: options.backend,
     });
+    const errorsPath = `${options.out}/${errorsFile(slice)}`;
     try {
-      const rows = rowsFrom(source, position.sourceIndex, totalRows);
+      const rows = rowsFrom(source, position.sourceIndex, range.end);
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
       // narrow one would leave workers idle behind one slow image.
       const done = mapOrdered(rows, options.workers * IN_FLIGHT_PER_WORKER, (row) => remuxRow(pool, row));
@@ -107,7 +110,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
         if ('error' in result) {
           if (options.onError === 'fail') throw new RemuxError('ERR_REMUX_BAD_IMAGE', `source ${result.row.file} row ${result.row.fileRow}: ${result.error} (--on-error fail)`);
           counts.skipped++;
-          await recordError(options, source, result.row, result.error);
+          await recordError(errorsPath, source, result.row, result.error);
           continue;
         }
         for (const [copy, encoded] of result.copies.entries()) {
@@ -133,15 +136,14 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     } finally {
       await pool.close();
     }
+    journal.counts = counts;
     journal.finished = true;
     await writeJournal(options.out, journal);
   }
 
-  const shards = await finalizeShards(dataDir, journal.shards);
-  const bytesWritten = writer.bytesWritten;
-  const features = outputFeatures(layout);
-  await writeFileAtomic(`${options.out}/remux.json`, `${JSON.stringify(manifest(options, source, spec, counts, shards), null, 2)}\n`);
-  await writeFileAtomic(`${options.out}/README.md`, datasetCard({ split: source.split, files: shards.map((s) => s.file), features, rows: counts.rowsOut, bytes: bytesWritten, source: source.description, pipeline: spec, copies: options.copies, seed: options.seed }));
+  let shards: ShardInfo[] = journal.shards;
+  if (slice.count === 1) shards = (await finalizeOutputs([options.out])).shards;
+  else options.onNote?.(`${describeSlice(slice)} is complete; once every slice is, run: remux finalize ${options.out}`);
   report(true);
 
   const wallSeconds = (performance.now() - started) / 1000;
@@ -151,7 +153,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     split: source.split,
     ...counts,
     shards,
-    bytesWritten,
+    bytesWritten: writer.bytesWritten,
     wallSeconds,
     imagesPerSecond: (counts.rowsOut - rowsBefore) / wallSeconds,
     cpuSecondsPer1000: counts.rowsOut > rowsBefore ? ((cpu.user + cpu.system) / 1e6 / (counts.rowsOut - rowsBefore)) * 1000 : 0,
@@ -170,37 +172,21 @@ async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<{ row: Source
   }
 }
 
-async function recordError(options: ResolvedOptions, source: Source, row: SourceRow, reason: string): Promise<void> {
+async function recordError(path: string, source: Source, row: SourceRow, reason: string): Promise<void> {
   const line = { source_index: row.sourceIndex, file: row.file, row: row.fileRow, reason, source: source.description };
-  await appendFile(`${options.out}/errors.jsonl`, `${JSON.stringify(line)}\n`).catch((error: unknown) => {
-    throw new RemuxError('ERR_REMUX_WRITE', `cannot write ${options.out}/errors.jsonl: ${messageOf(error)}`);
+  await appendFile(path, `${JSON.stringify(line)}\n`).catch((error: unknown) => {
+    throw new RemuxError('ERR_REMUX_WRITE', `cannot write ${path}: ${messageOf(error)}`);
   });
 }
 
-/**
- * Renames committed shards to `<split>-0000i-of-0000N.parquet` now that N is known. A run
- * resumed after a crash in here finds some already renamed: only the others are.
- */
-async function finalizeShards(dataDir: string, committed: ShardInfo[]): Promise<ShardInfo[]> {
-  const final: ShardInfo[] = [];
-  for (const shard of committed) {
-    const file = finalShardName(shard.file, committed.length);
-    const renamed = await rename(`${dataDir}/${shard.file}`, `${dataDir}/${file}`).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-        return false;
-      },
-    );
-    if (renamed) crashPoint('final-renamed');
-    final.push({ ...shard, file });
-  }
-  return final;
-}
-
-/** Source rows from `from` on, up to `end` (the source's rows or `--limit`). */
+/** Source rows `[from, end)`: a slice of the source, or what a resumed run has left of it. */
 async function* rowsFrom(source: Source, from: number, end: number): AsyncGenerator<SourceRow> {
-  for await (const row of flatten(source.chunks(), end)) if (row.sourceIndex >= from) yield row;
+  for await (const chunk of source.chunks()) {
+    for (const row of chunk) {
+      if (row.sourceIndex >= end) return;
+      if (row.sourceIndex >= from) yield row;
+    }
+  }
 }
 
 /** The options that decide the output bytes: a resumed run must have the same ones. */
@@ -239,16 +225,17 @@ function interrupted(out: string, committed: ShardInfo[]): RemuxError {
   return new RemuxError('ERR_REMUX_INTERRUPTED', `interrupted: ${committed.length} shard(s) with ${rows} rows are committed in ${out}; run the same command with --resume to continue`);
 }
 
-function manifest(options: ResolvedOptions, source: Source, pipeline: unknown, counts: { rowsIn: number; rowsOut: number; skipped: number }, shards: ShardInfo[]) {
-  const { onProgress: _p, onNote: _n, overwrite: _o, resume: _r, signal: _s, out: _out, pipeline: _pipeline, ...recorded } = options;
+/** What remux.json and the dataset card will say, kept in the journal until `finalize` writes them. */
+function runRecord(options: ResolvedOptions, source: Source, spec: StepSpec[], layout: OutputLayout): RunRecord {
+  const { onProgress: _p, onNote: _n, overwrite: _o, resume: _r, signal: _s, out: _out, pipeline: _pipeline, shardIndex: _i, ...recorded } = options;
   return {
-    remux: packageJson.version,
-    createdAt: new Date().toISOString(),
-    source: { spec: options.source, split: source.split, rows: source.totalRows, labelNames: source.labelNames },
-    options: recorded,
-    pipeline,
-    versions: { node: process.versions.node, ...codecVersions() },
-    counts,
-    shards: shards.map((s) => ({ file: `data/${s.file}`, rows: s.rows, bytes: s.bytes, sha256: s.sha256 })),
+    manifest: {
+      remux: packageJson.version,
+      source: { spec: options.source, split: source.split, rows: source.totalRows, labelNames: source.labelNames },
+      options: recorded,
+      pipeline: spec,
+      versions: { node: process.versions.node, ...codecVersions() },
+    },
+    card: { split: source.split, features: outputFeatures(layout), source: source.description, pipeline: spec, copies: options.copies, seed: options.seed },
   };
 }

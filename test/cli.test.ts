@@ -33,7 +33,7 @@ test('bad usage is one line on stderr, exit code 2, no stack trace', async () =>
     [['run', SAMPLE_PARQUET, '--out', out, '--format', 'gif'], 'remux: expected one of jpeg, png, webp, raw for --format but received "gif"\n'],
     [['run', SAMPLE_PARQUET, '--out', out, '--size', '12x'], 'remux: expected an integer or HEIGHTxWIDTH for --size but received "12x"\n'],
     [['run', 'package.json', '--out', out], 'remux: source package.json: expected a .parquet file, a directory of parquet files or an image folder\n'],
-    [['frobnicate'], 'remux: unknown command "frobnicate": expected run or preview (see remux --help)\n'],
+    [['frobnicate'], 'remux: unknown command "frobnicate": expected run, preview or finalize (see remux --help)\n'],
   ];
   for (const [args, stderr] of cases) {
     const result = cli(...args);

@@ -12,7 +12,7 @@ const row = (i: number, bytes = 1000): OutputRow => ({ image: new Uint8Array(byt
 test('shards are cut at rows-per-shard, row groups at row-group-size, and only complete files are .parquet', async () => {
   const dir = await tempDir('writer');
   await import('node:fs/promises').then((fs) => fs.mkdir(`${dir}/data`));
-  const writer = new ShardWriter({ dir: `${dir}/data`, split: 'train', schema, rowGroupSize: 10, rowsPerShard: 25, targetShardBytes: 1 });
+  const writer = new ShardWriter({ dir: `${dir}/data`, prefix: 'train', schema, rowGroupSize: 10, rowsPerShard: 25, targetShardBytes: 1 });
   for (let i = 0; i < 60; i++) await writer.append(row(i));
   const shards = await writer.close();
   // 25 rows per shard is rounded up to whole row groups: 30, 30.
@@ -23,7 +23,7 @@ test('shards are cut at rows-per-shard, row groups at row-group-size, and only c
 
 test('shards are sized from the first row group when rows-per-shard is not given', async () => {
   const dir = await tempDir('writer-auto');
-  const writer = new ShardWriter({ dir, split: 'train', schema, rowGroupSize: 10, rowsPerShard: undefined, targetShardBytes: 50_000 });
+  const writer = new ShardWriter({ dir, prefix: 'train', schema, rowGroupSize: 10, rowsPerShard: undefined, targetShardBytes: 50_000 });
   for (let i = 0; i < 45; i++) await writer.append(row(i, 1000));
   // ~1000 bytes a row, 50 kB a shard: 50 rows, i.e. 5 row groups.
   assert.deepEqual((await writer.close()).map((s) => s.rows), [45]);
@@ -34,7 +34,7 @@ test('a write error (disk full) is a clear error, not a hang, and leaves no .tmp
   if (!existsSync('/dev/full')) return t.skip('no /dev/full on this machine');
   const dir = await tempDir('writer-full');
   await symlink('/dev/full', `${dir}/train-00000.parquet.tmp`);
-  const writer = new ShardWriter({ dir, split: 'train', schema, rowGroupSize: 10, rowsPerShard: 1000, targetShardBytes: 1 });
+  const writer = new ShardWriter({ dir, prefix: 'train', schema, rowGroupSize: 10, rowsPerShard: 1000, targetShardBytes: 1 });
   await assert.rejects(async () => {
     for (let i = 0; i < 200; i++) await writer.append(row(i, 20_000));
     await writer.close();

@@ -54,6 +54,8 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'on-error', type: 'string', value: 'MODE', help: 'undecodable image: skip (record in errors.jsonl) or fail (skip)', apply: (o, v) => (o.onError = v as RemuxOptions['onError']) },
   { name: 'max-pixels', type: 'string', value: 'N', help: 'refuse images with more pixels (89478485)', apply: (o, v) => (o.maxPixels = integer('max-pixels', v)) },
   { name: 'overwrite', type: 'boolean', help: 'replace a remux output already in --out' },
+  { name: 'num-shards', type: 'string', value: 'K', help: 'split the run into K slices for K workers; join them with remux finalize (1)', apply: (o, v) => (o.numShards = integer('num-shards', v)) },
+  { name: 'shard-index', type: 'string', value: 'I', help: 'the slice this worker runs, 0 to K-1 (JOB_COMPLETION_INDEX, else 0)', apply: (o, v) => (o.shardIndex = integer('shard-index', v)) },
   { name: 'resume', type: 'boolean', help: 'continue the interrupted run in --out (same options; a new run if --out is empty)' },
   { name: 'quiet', type: 'boolean', help: 'no progress, only errors and the summary' },
   { name: 'help', type: 'boolean', help: 'show this help' },

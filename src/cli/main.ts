@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { remux } from '../pipeline.js';
 import { parseRunArgs, runHelp } from './args.js';
+import { finalizeCommand } from './finalize.js';
 import { previewCommand } from './preview.js';
 import { progressReporter, summaryText } from './progress.js';
 
@@ -13,6 +14,7 @@ const HELP = `remux ${version}: bake image augmentations into a dataset, streame
 Usage:
   remux run <source> --out <dir> [options]      remux a dataset (remux run --help for the options)
   remux preview <source> -o <grid.png> [...]    contact sheet of augmented copies (remux preview --help)
+  remux finalize <out> [<more outs>…]           join the slices of a partitioned run (remux finalize --help)
   remux --version
 `;
 
@@ -28,7 +30,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'preview') return previewCommand(rest);
-  if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run or preview (see remux --help)`);
+  if (command === 'finalize') return finalizeCommand(rest);
+  if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, preview or finalize (see remux --help)`);
   const { options, quiet, help } = parseRunArgs(rest);
   if (help) {
     process.stdout.write(runHelp());

@@ -2,7 +2,9 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { RemuxError, messageOf } from '../errors.js';
 import { crashPoint } from '../util/faults.js';
 import { syncDirectory } from './output.js';
+import type { CardInput } from './card.js';
 import type { ShardInfo } from './shardWriter.js';
+import { journalFile, type Slice } from './slice.js';
 
 /** The first output row a run has not committed yet: source row `sourceIndex`, copy `copy`. */
 export interface SourcePosition {
@@ -22,18 +24,33 @@ export interface JournalShard extends ShardInfo {
  */
 export interface Journal {
   version: 1;
+  slice: Slice;
   fingerprint: Record<string, unknown>;
+  /** What `finalize` writes into remux.json and the dataset card, so it needs nothing but journals. */
+  record: RunRecord;
   rowsPerShard: number | null;
   shards: JournalShard[];
-  /** The source is exhausted and every shard is committed; only the final renames may be missing. */
+  counts: Counts;
+  /** The slice's rows are all read and every shard is committed; only the final renames may be missing. */
   finished: boolean;
 }
 
-export const JOURNAL_FILE = 'journal.json';
+export interface Counts {
+  rowsIn: number;
+  rowsOut: number;
+  skipped: number;
+}
+
+export interface RunRecord {
+  /** remux.json without its counts, shards and date. */
+  manifest: Record<string, unknown>;
+  /** The dataset card's inputs without the files and sizes. */
+  card: Omit<CardInput, 'files' | 'rows' | 'bytes'>;
+}
 
 /** Replaces the journal atomically and durably: a crash leaves the old one or the new one. */
 export async function writeJournal(out: string, journal: Journal): Promise<void> {
-  const path = `${out}/${JOURNAL_FILE}`;
+  const path = `${out}/${journalFile(journal.slice)}`;
   try {
     const handle = await open(`${path}.tmp`, 'w');
     try {
@@ -50,10 +67,10 @@ export async function writeJournal(out: string, journal: Journal): Promise<void>
   }
 }
 
-export async function readJournal(out: string): Promise<Journal | null> {
+export async function readJournal(out: string, file: string): Promise<Journal | null> {
   let text: string;
   try {
-    text = await readFile(`${out}/${JOURNAL_FILE}`, 'utf8');
+    text = await readFile(`${out}/${file}`, 'utf8');
   } catch {
     return null;
   }
@@ -62,7 +79,7 @@ export async function readJournal(out: string): Promise<Journal | null> {
     if (journal.version !== 1 || !Array.isArray(journal.shards)) throw new Error(`unknown journal version ${String(journal.version)}`);
     return journal;
   } catch (error) {
-    throw new RemuxError('ERR_REMUX_JOURNAL', `--resume: ${out}/${JOURNAL_FILE} is unreadable (${messageOf(error)}); start again with --overwrite`);
+    throw new RemuxError('ERR_REMUX_JOURNAL', `${out}/${file} is unreadable (${messageOf(error)}); start again with --overwrite`);
   }
 }
 

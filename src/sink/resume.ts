@@ -2,18 +2,28 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { RemuxError, UsageError } from '../errors.js';
-import { finalShardName, prepareOutput } from './output.js';
+import { prepareOutput } from './output.js';
+import { errorsFile, finalName, journalFile, type Slice } from './slice.js';
 import type { ShardInfo } from './shardWriter.js';
-import { fingerprintDifferences, readJournal, resumePosition, writeJournal, JOURNAL_FILE, type Journal, type JournalShard, type SourcePosition } from './journal.js';
+import { fingerprintDifferences, readJournal, resumePosition, writeJournal, type Journal, type JournalShard, type RunRecord, type SourcePosition } from './journal.js';
 
 /** Where a run starts: a new journal at the beginning, or an interrupted run's journal and position. */
 export interface OutputStart {
   journal: Journal;
-  position: SourcePosition;
-  /** Rows of errors.jsonl kept from before `position`. */
-  skipped: number;
+  /** Where a resumed run goes on; null for a new run (it starts at its slice's first row). */
+  position: SourcePosition | null;
   /** What to tell the user about it, if anything. */
   note: string | null;
+}
+
+/** How a run uses its output directory. */
+export interface OutputPlan {
+  out: string;
+  resume: boolean;
+  overwrite: boolean;
+  slice: Slice;
+  /** Interim shard names start with it (`train`, or `train-slice00001-of-00003` for a slice). */
+  prefix: string;
 }
 
 /**
@@ -22,29 +32,30 @@ export interface OutputStart {
  * (refused naming what differs), its committed shards verified, and its position returned; an
  * empty or missing `out` simply starts a new run, so `--resume` can always be passed.
  */
-export async function startOutput(out: string, fingerprint: Record<string, unknown>, flags: { resume: boolean; overwrite: boolean }): Promise<OutputStart> {
-  if (flags.resume && flags.overwrite) throw new UsageError('--resume and --overwrite contradict each other: --resume continues the output in --out, --overwrite replaces it');
-  const journal = flags.resume ? await readJournal(out) : null;
+export async function startOutput(plan: OutputPlan, fingerprint: Record<string, unknown>, record: RunRecord): Promise<OutputStart> {
+  const { out, slice } = plan;
+  if (plan.resume && plan.overwrite) throw new UsageError('--resume and --overwrite contradict each other: --resume continues the output in --out, --overwrite replaces it');
+  const journal = plan.resume ? await readJournal(out, journalFile(slice)) : null;
   if (!journal) {
     // A run killed before its first journal write left at most empty folders: nothing to keep.
-    await prepareOutput(out, flags.overwrite || (flags.resume && !(await holdsOutput(out))));
-    const fresh: Journal = { version: 1, fingerprint, rowsPerShard: null, shards: [], finished: false };
+    await prepareOutput(out, plan.overwrite || (plan.resume && !(await holdsOutput(out, plan.prefix))), slice, plan.prefix);
+    const fresh: Journal = { version: 1, slice, fingerprint, record, rowsPerShard: null, shards: [], counts: { rowsIn: 0, rowsOut: 0, skipped: 0 }, finished: false };
     await writeJournal(out, fresh);
-    return { journal: fresh, position: { sourceIndex: 0, copy: 0 }, skipped: 0, note: flags.resume ? `nothing to resume in ${out}: starting a new run` : null };
+    return { journal: fresh, position: null, note: plan.resume ? `nothing to resume in ${out}: starting a new run` : null };
   }
   const differences = fingerprintDifferences(journal.fingerprint, fingerprint);
   if (differences.length > 0) {
     throw new UsageError(`--resume: the output in ${out} was made with other options (${differences.join('; ')}): rerun with the original options, or start again with --overwrite or another --out`);
   }
   await mkdir(`${out}/data`, { recursive: true });
-  await restoreShards(out, journal);
+  await restoreShards(plan, journal);
   const position = resumePosition(journal);
-  const skipped = await trimErrors(`${out}/errors.jsonl`, position.sourceIndex);
-  const rows = journal.shards.reduce((n, s) => n + s.rows, 0);
+  journal.counts.skipped = await trimErrors(`${out}/${errorsFile(slice)}`, position.sourceIndex);
+  journal.counts.rowsOut = journal.shards.reduce((n, s) => n + s.rows, 0);
   const note = journal.finished
     ? `resuming ${out}: every shard is committed; finishing`
-    : `resuming ${out} at source row ${position.sourceIndex}${position.copy > 0 ? ` copy ${position.copy}` : ''}: ${journal.shards.length} shard(s), ${rows} rows kept`;
-  return { journal, position, skipped, note };
+    : `resuming ${out} at source row ${position.sourceIndex}${position.copy > 0 ? ` copy ${position.copy}` : ''}: ${journal.shards.length} shard(s), ${journal.counts.rowsOut} rows kept`;
+  return { journal, position, note };
 }
 
 /**
@@ -52,8 +63,8 @@ export async function startOutput(out: string, fingerprint: Record<string, unkno
  * `.tmp` files and shards renamed after the last journal write are removed (they will be written
  * again, identically).
  */
-async function restoreShards(out: string, journal: Journal): Promise<void> {
-  const dataDir = `${out}/data`;
+async function restoreShards(plan: OutputPlan, journal: Journal): Promise<void> {
+  const dataDir = `${plan.out}/data`;
   const listed = new Set<string>();
   for (const shard of journal.shards) {
     const present = await presentName(dataDir, shard, journal);
@@ -61,20 +72,20 @@ async function restoreShards(out: string, journal: Journal): Promise<void> {
     await checkShard(`${dataDir}/${present}`, shard);
     listed.add(present);
   }
-  for (const entry of await readdir(dataDir)) if (!listed.has(entry)) await rm(`${dataDir}/${entry}`, { force: true });
-  await rm(`${out}/${JOURNAL_FILE}.tmp`, { force: true });
+  for (const entry of await readdir(dataDir)) if (entry.startsWith(`${plan.prefix}-`) && !listed.has(entry)) await rm(`${dataDir}/${entry}`, { force: true });
+  await rm(`${plan.out}/${journalFile(plan.slice)}.tmp`, { force: true });
 }
 
 /** A shard is under its own name or, once the run has finished, perhaps already under its final one. */
 async function presentName(dataDir: string, shard: JournalShard, journal: Journal): Promise<string | null> {
-  const names = journal.finished ? [shard.file, finalShardName(shard.file, journal.shards.length)] : [shard.file];
+  const names = journal.finished && journal.slice.count === 1 ? [shard.file, finalName(journal.record.card.split, journal.shards.indexOf(shard), journal.shards.length)] : [shard.file];
   for (const name of names) if (await exists(`${dataDir}/${name}`)) return name;
   return null;
 }
 
-/** Whether `out` holds shards or a manifest (what --resume without a journal must not delete). */
-async function holdsOutput(out: string): Promise<boolean> {
-  const shards = (await readdir(`${out}/data`).catch(() => [] as string[])).filter((f) => f.endsWith('.parquet'));
+/** Whether `out` holds shards of this run or a manifest (what --resume without a journal must not delete). */
+async function holdsOutput(out: string, prefix: string): Promise<boolean> {
+  const shards = (await readdir(`${out}/data`).catch(() => [] as string[])).filter((f) => f.startsWith(`${prefix}-`) && f.endsWith('.parquet'));
   return shards.length > 0 || (await exists(`${out}/remux.json`));
 }
 

@@ -31,7 +31,8 @@ export interface ShardInfo {
 
 export interface ShardWriterOptions {
   dir: string;
-  split: string;
+  /** Shards are named `<prefix>-00000.parquet`, `<prefix>-00001.parquet`, … */
+  prefix: string;
   schema: Schema;
   /** Rows per parquet row group (Hugging Face's image datasets use ~100). */
   rowGroupSize: number;
@@ -96,7 +97,7 @@ export class ShardWriter {
   }
 
   private async writeEmptyShard(): Promise<void> {
-    const file = `${this.options.split}-00000.parquet`;
+    const file = `${this.options.prefix}-00000.parquet`;
     const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(new Table(this.options.schema), 'stream')), this.writerProperties());
     const tmpPath = `${this.options.dir}/${file}.tmp`;
     const handle = await open(tmpPath, 'w');
@@ -162,7 +163,7 @@ export class ShardWriter {
   }
 
   private async openShard(): Promise<OpenShard> {
-    const file = `${this.options.split}-${String(this.committed.length).padStart(5, '0')}.parquet`;
+    const file = `${this.options.prefix}-${String(this.committed.length).padStart(5, '0')}.parquet`;
     const tmpPath = `${this.options.dir}/${file}.tmp`;
     const batches = new BoundedQueue<unknown>(1);
     const props = this.writerProperties();

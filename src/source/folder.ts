@@ -42,6 +42,7 @@ export async function openFolderSource(root: string, options: SourceOptions): Pr
     notes,
     split,
     totalRows: paths.length,
+    chunkRows: Array.from({ length: Math.ceil(paths.length / FILES_PER_CHUNK) }, (_, i) => Math.min(FILES_PER_CHUNK, paths.length - i * FILES_PER_CHUNK)),
     labelNames,
     hasLabels: labelNames !== null,
     keptColumns: [],

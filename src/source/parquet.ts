@@ -101,6 +101,7 @@ export async function openParquetSource(spec: string | string[], options: Source
     notes,
     split,
     totalRows,
+    chunkRows: files.flatMap((f) => f.rowGroups),
     labelNames,
     hasLabels: labelColumn !== null,
     keptColumns,

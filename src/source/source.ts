@@ -35,6 +35,8 @@ export interface Source {
   readonly labelNames: string[] | null;
   readonly hasLabels: boolean;
   readonly keptColumns: KeptColumn[];
+  /** Rows of each chunk `chunks()` yields, from metadata alone: slices of a partitioned run are cut at chunk boundaries. */
+  readonly chunkRows: readonly number[];
   /** Rows in source order, a chunk (a parquet row group, or a few files) at a time. */
   chunks(): AsyncIterable<SourceRow[]>;
 }
