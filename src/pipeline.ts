@@ -160,7 +160,7 @@ async function finalizeShards(dataDir: string, committed: ShardInfo[]): Promise<
 }
 
 function manifest(options: ResolvedOptions, source: Source, pipeline: unknown, counts: { rowsIn: number; rowsOut: number; skipped: number }, shards: ShardInfo[]) {
-  const { onProgress: _p, onNote: _n, overwrite: _o, out: _out, pipeline: _pipeline, ...recorded } = options;
+  const { onProgress: _p, onNote: _n, overwrite: _o, out: _out, pipeline: _pipeline, token: _secret, retry: _r, ...recorded } = options;
   return {
     remux: packageJson.version,
     createdAt: new Date().toISOString(),
