@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { parquetMetadata } from 'hyparquet';
@@ -179,7 +180,7 @@ test('seeking: rows from fromIndex on, and no earlier row group fetched', async 
   assert.deepEqual(rows, all.slice(19));
   // Row 19 is in the second file's second row group (rows 18–21 of the split).
   const requests = resolveRequests();
-  assert.ok(requests.length > 0);
+  assert.equal(requests.length, 2, 'one request for each row group from row 19 on: groups 1 and 2 of the second file');
   assert.deepEqual(requests.filter((r) => !r.url.includes('train-00001-of-00002')), [], 'the first file is not read');
   const [firstGroup] = await groupByteRanges(`${root}/owner/photos/main/data/train-00001-of-00002.parquet`);
   for (const { range } of requests) {
@@ -229,6 +230,16 @@ test('faults (connection cut mid-body, 429 with Retry-After, 500, slow trickle) 
   }
 });
 
+test('a response that stalls is abandoned after the idle timeout and tried again', { timeout: 60_000 }, async () => {
+  hub.reset();
+  delays.length = 0;
+  hub.inject({ kind: 'stall', match: /\/resolve\// });
+  const source = await openSource('owner/photos', hubOptions({ retry: { ...retry, idleTimeoutMs: 200 } }));
+  assert.equal(source.totalRows, 24);
+  assert.equal(hub.requests.filter((r) => r.fault === 'stall').length, 1);
+  assert.equal(delays.length, 1);
+});
+
 test('retries give up after the attempts, naming the path and the last status', async () => {
   hub.inject({ kind: '500', match: /\/resolve\//, times: 100 });
   try {
@@ -273,6 +284,29 @@ test('the token appears in no output file, message, note or progress report', as
     await gated.close();
   }
 });
+
+test('the CLI: a hub error is one line with exit code 2; a run with HF_TOKEN prints no token', async () => {
+  const gated = await startFakeHub({ root, token: TOKEN });
+  try {
+    const out = await tempDir('cli-hub');
+    const denied = await cli(['run', 'owner/photos', '--out', out, '--endpoint', gated.url, '--token', 'hf_wrong'], {});
+    assert.deepEqual([denied.code, denied.stderr], [2, 'remux: hub dataset owner/photos: access denied (HTTP 401); check the repo id, HF_TOKEN or --token, and that your account has access (a gated repo asks you to accept its terms on its page)\n']);
+    const ok = await cli(['run', 'owner/photos', '--out', out, '--size', '32', '--overwrite'], { HF_TOKEN: TOKEN, HF_ENDPOINT: gated.url });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /rows in 24, rows out 22, skipped 2/);
+    assert.ok(!`${ok.stdout}${ok.stderr}`.includes(TOKEN));
+  } finally {
+    await gated.close();
+  }
+});
+
+/** The CLI in a child process, asynchronously: the fake hub answers from this one. */
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['dist/src/cli/main.js', ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }));
+    child.stdin?.end();
+  });
+}
 
 test('remux run takes --config, --revision, --token and --endpoint', () => {
   const { options } = parseRunArgs(['owner/name', '--out', 'o', '--config', 'c', '--revision', 'r', '--token', 'hf_x', '--endpoint', 'http://127.0.0.1:1']);

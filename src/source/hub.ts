@@ -120,12 +120,7 @@ export async function openHubSource(spec: string, repo: string, options: SourceO
 function connect(repo: string, options: SourceOptions): Hub {
   const endpointWhere = options.endpoint !== undefined ? '--endpoint' : 'HF_ENDPOINT';
   const endpoint = options.endpoint ?? (process.env.HF_ENDPOINT || DEFAULT_ENDPOINT);
-  let protocol = '';
-  try {
-    protocol = new URL(endpoint).protocol;
-  } catch {
-    // reported below
-  }
+  const protocol = URL.canParse(endpoint) ? new URL(endpoint).protocol : '';
   if (protocol !== 'http:' && protocol !== 'https:') throw invalid(endpointWhere, 'an http(s) URL', endpoint);
   const token = options.token ?? (process.env.HF_TOKEN || undefined);
   // The token is never echoed: not in this message, nor in any other.

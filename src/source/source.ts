@@ -57,6 +57,6 @@ export interface SourceOptions {
   token?: string;
   /** Hub datasets: the hub's address, for mirrors. Default: `HF_ENDPOINT`, else https://huggingface.co. */
   endpoint?: string;
-  /** Hub datasets: HTTP retries (tests make the delays small). Default {@link DEFAULT_RETRY}. */
+  /** Hub datasets: HTTP retries (tests make the delays small). Default: `DEFAULT_RETRY` of http.ts. */
   retry?: Partial<RetryPolicy>;
 }

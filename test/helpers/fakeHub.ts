@@ -23,7 +23,7 @@ import { listFiles, statOrNull } from '../../src/source/files.js';
  * `Range: bytes=a-b` (206 with `Content-Range`, `ETag`).
  */
 
-export type FaultKind = 'cut' | '429' | '500' | 'trickle';
+export type FaultKind = 'cut' | '429' | '500' | 'trickle' | 'stall';
 
 export interface Fault {
   kind: FaultKind;
@@ -173,7 +173,11 @@ async function serveFile(path: string, range: string | null): Promise<Reply> {
   return { status: 206, headers: { ...headers, 'Content-Range': `bytes ${start}-${end}/${bytes.length}` }, body: bytes.subarray(start, end + 1) };
 }
 
-/** Sends the reply, or fails as the fault says: an error status, a connection cut halfway through the body, or the body a few bytes at a time. */
+/**
+ * Sends the reply, or fails as the fault says: an error status, a connection cut halfway through
+ * the body, the body a few bytes at a time, or half the body and then nothing (the connection
+ * left open until the server closes).
+ */
 function send(res: ServerResponse, reply: Reply, fault: FaultKind | null): void {
   if (fault === '429') return void res.writeHead(429, { 'Retry-After': '1' }).end('slow down');
   if (fault === '500') return void res.writeHead(500).end('internal error');
@@ -184,6 +188,7 @@ function send(res: ServerResponse, reply: Reply, fault: FaultKind | null): void 
     return;
   }
   if (fault === 'trickle') return trickle(res, reply.body, 0);
+  if (fault === 'stall') return void res.write(reply.body.subarray(0, reply.body.length >> 1));
   res.end(reply.body);
 }
 
