@@ -171,7 +171,7 @@ async function groupByteRanges(path: string): Promise<Array<[number, number]>> {
   });
 }
 
-test('seeking: rows from fromIndex on, and no earlier row group fetched', async () => {
+test('seeking: rows from fromIndex on, no earlier row group fetched; one row group fetched ahead, not more', async () => {
   const all = await readAll('owner/photos', hubOptions());
   const source = await openSource('owner/photos', hubOptions());
   hub.requests.length = 0;
@@ -187,6 +187,15 @@ test('seeking: rows from fromIndex on, and no earlier row group fetched', async 
     const [start, end] = /bytes=(\d+)-(\d+)/.exec(range!)!.slice(1).map(Number);
     assert.ok(end < firstGroup[0] || start >= firstGroup[1], `range ${range} overlaps row group 0 (${firstGroup})`);
   }
+
+  // While the consumer holds the first row group, only the next one is fetched.
+  const fresh = await openSource('owner/photos', hubOptions());
+  hub.requests.length = 0;
+  const iterator = fresh.chunks()[Symbol.asyncIterator]();
+  assert.equal((await iterator.next()).value?.length, 4);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // room for any eager fetch to show
+  assert.equal(resolveRequests().length, 2, 'the first row group and one ahead');
+  await iterator.return?.();
 
   // The local sources seek too.
   const localAll = await readAll(`${root}/owner/photos/main`, { keepColumns: [] });
