@@ -4,6 +4,7 @@ import { CODECS, type CodecName } from './codec/decode.js';
 import { FORMATS, type OutputFormat } from './codec/encode.js';
 import { wasmResampler } from '../kernels/wasm/resampleWasm.js';
 import { UsageError } from './errors.js';
+import type { RetryPolicy } from './source/http.js';
 import { invalid, isPositiveInteger, nonNegativeInteger, numberInRange, oneOf, positiveInteger, sizeOption } from './validate.js';
 
 /** Progress of a running job, reported about once a second and once at the end. */
@@ -20,7 +21,7 @@ export interface Progress {
 
 /** Options of `remux()`; the CLI flags of `remux run` map onto them one to one. */
 export interface RemuxOptions {
-  /** A parquet file, a list of them, a directory of parquet files, a glob, or an image folder. */
+  /** A parquet file, a list of them, a directory of parquet files, a glob, an image folder, or a hub dataset (`owner/name`, `hf://datasets/owner/name`). */
   source: string | string[];
   /** Output directory. */
   out: string;
@@ -57,6 +58,16 @@ export interface RemuxOptions {
   labelColumn?: string;
   /** Source columns to carry into the output. Default none. */
   keepColumns?: string[];
+  /** Hub datasets: the config (subset). Default: `default`, or the only one. */
+  config?: string;
+  /** Hub datasets: branch, tag or commit. Default `main`. */
+  revision?: string;
+  /** Hub datasets: access token. Default: the `HF_TOKEN` environment variable. Never written anywhere. */
+  token?: string;
+  /** Hub datasets: the hub's address, for mirrors. Default: `HF_ENDPOINT`, else https://huggingface.co. */
+  endpoint?: string;
+  /** Hub datasets: retries of failed requests. Default: 6 attempts, waits from 0.5 s doubling to 30 s with jitter, 60 s without data abandons a request. */
+  retry?: Partial<RetryPolicy>;
   /** Stop after this many source rows. Default: all. */
   limit?: number;
   /** On an undecodable image: skip and record it, or stop. Default 'skip'. */
@@ -79,8 +90,8 @@ export interface RemuxOptions {
   onNote?: (note: string) => void;
 }
 
-export type ResolvedOptions = Required<Omit<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal'>> &
-  Pick<RemuxOptions, 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal'>;
+type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry';
+export type ResolvedOptions = Required<Omit<RemuxOptions, OptionalOptions>> & Pick<RemuxOptions, OptionalOptions>;
 
 export const BACKENDS = ['wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];

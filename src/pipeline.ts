@@ -76,7 +76,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       await writeJournal(options.out, journal);
     },
   });
-  const counts = { ...journal.counts, rowsIn: position.sourceIndex - range.start };
+  const counts = journal.finished ? { ...journal.counts } : { ...journal.counts, rowsIn: position.sourceIndex - range.start };
   const rowsBefore = counts.rowsOut;
   let lastReport = 0;
   const report = (force: boolean) => {
@@ -181,7 +181,7 @@ async function recordError(path: string, source: Source, row: SourceRow, reason:
 
 /** Source rows `[from, end)`: a slice of the source, or what a resumed run has left of it. */
 async function* rowsFrom(source: Source, from: number, end: number): AsyncGenerator<SourceRow> {
-  for await (const chunk of source.chunks()) {
+  for await (const chunk of source.chunks(from)) {
     for (const row of chunk) {
       if (row.sourceIndex >= end) return;
       if (row.sourceIndex >= from) yield row;
@@ -193,6 +193,8 @@ async function* rowsFrom(source: Source, from: number, end: number): AsyncGenera
 function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: unknown): Record<string, unknown> {
   return {
     source: describeSpec(options.source),
+    config: options.config ?? null,
+    revision: options.revision ?? null,
     split: source.split,
     sourceRows: source.totalRows,
     imageColumn: options.imageColumn ?? null,
@@ -227,7 +229,7 @@ function interrupted(out: string, committed: ShardInfo[]): RemuxError {
 
 /** What remux.json and the dataset card will say, kept in the journal until `finalize` writes them. */
 function runRecord(options: ResolvedOptions, source: Source, spec: StepSpec[], layout: OutputLayout): RunRecord {
-  const { onProgress: _p, onNote: _n, overwrite: _o, resume: _r, signal: _s, out: _out, pipeline: _pipeline, shardIndex: _i, ...recorded } = options;
+  const { onProgress: _p, onNote: _n, overwrite: _o, resume: _r, signal: _s, out: _out, pipeline: _pipeline, shardIndex: _i, token: _secret, retry: _retry, ...recorded } = options;
   return {
     manifest: {
       remux: packageJson.version,

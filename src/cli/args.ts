@@ -47,6 +47,10 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'rows-per-shard', type: 'string', value: 'N', help: 'rows per parquet shard (sized for ~256 MB shards)', apply: (o, v) => (o.rowsPerShard = integer('rows-per-shard', v)) },
   { name: 'row-group-size', type: 'string', value: 'N', help: 'rows per parquet row group (100)', apply: (o, v) => (o.rowGroupSize = integer('row-group-size', v)) },
   { name: 'split', type: 'string', value: 'NAME', help: 'split to read when the source has several (train)', apply: (o, v) => (o.split = v) },
+  { name: 'config', type: 'string', value: 'NAME', help: 'hub datasets: config (subset) to read (default, or the only one)', apply: (o, v) => (o.config = v) },
+  { name: 'revision', type: 'string', value: 'REV', help: 'hub datasets: branch, tag or commit (main)', apply: (o, v) => (o.revision = v) },
+  { name: 'token', type: 'string', value: 'TOKEN', help: 'hub datasets: access token (HF_TOKEN); never printed or written', apply: (o, v) => (o.token = v) },
+  { name: 'endpoint', type: 'string', value: 'URL', help: 'hub datasets: hub address, for mirrors (HF_ENDPOINT, else the hub)', apply: (o, v) => (o.endpoint = v) },
   { name: 'image-column', type: 'string', value: 'COL', help: 'image column of a parquet source (image)', apply: (o, v) => (o.imageColumn = v) },
   { name: 'label-column', type: 'string', value: 'COL', help: 'label column of a parquet source (label, or the ClassLabel column)', apply: (o, v) => (o.labelColumn = v) },
   { name: 'keep-columns', type: 'string', value: 'A,B', help: 'source columns to carry into the output', apply: (o, v) => (o.keepColumns = v.split(',').map((c) => c.trim())) },
@@ -101,8 +105,8 @@ export function runHelp(): string {
   return `Usage: remux run <source> [more parquet files…] --out <dir> [options]
 
 Streams every row of <source> (a parquet file, several, a directory of parquet files, a quoted
-glob, or an image folder root/<class>/<file>) through decode → augment → encode into sharded
-parquet under <dir>.
+glob, an image folder root/<class>/<file>, or a Hugging Face hub dataset owner/name) through
+decode → augment → encode into sharded parquet under <dir>.
 
 Options:
 ${lines.join('\n')}

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { RemuxError, UsageError } from '../errors.js';
-import { prepareOutput } from './output.js';
+import { prepareOutput, writeFileAtomic } from './output.js';
 import { errorsFile, finalName, journalFile, type Slice } from './slice.js';
 import type { ShardInfo } from './shardWriter.js';
 import { fingerprintDifferences, readJournal, resumePosition, writeJournal, type Journal, type JournalShard, type RunRecord, type SourcePosition } from './journal.js';
@@ -50,8 +50,11 @@ export async function startOutput(plan: OutputPlan, fingerprint: Record<string, 
   await mkdir(`${out}/data`, { recursive: true });
   await restoreShards(plan, journal);
   const position = resumePosition(journal);
-  journal.counts.skipped = await trimErrors(`${out}/${errorsFile(slice)}`, position.sourceIndex);
-  journal.counts.rowsOut = journal.shards.reduce((n, s) => n + s.rows, 0);
+  if (!journal.finished) {
+    // A finished run's counts are final; otherwise the rows from `position` on are read again.
+    journal.counts.skipped = await trimErrors(`${out}/${errorsFile(slice)}`, position.sourceIndex);
+    journal.counts.rowsOut = journal.shards.reduce((n, s) => n + s.rows, 0);
+  }
   const note = journal.finished
     ? `resuming ${out}: every shard is committed; finishing`
     : `resuming ${out} at source row ${position.sourceIndex}${position.copy > 0 ? ` copy ${position.copy}` : ''}: ${journal.shards.length} shard(s), ${journal.counts.rowsOut} rows kept`;
@@ -113,6 +116,6 @@ async function trimErrors(path: string, from: number): Promise<number> {
     }
   });
   if (kept.length === 0) await rm(path, { force: true });
-  else await writeFile(path, `${kept.join('\n')}\n`);
+  else await writeFileAtomic(path, `${kept.join('\n')}\n`);
   return kept.length;
 }

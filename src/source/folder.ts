@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { UsageError, messageOf } from '../errors.js';
 import { listFiles } from './files.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
-import { isSplitWord, selectSplit } from './splits.js';
+import { isSplitWord, selectSplit, splitOfPath } from './splits.js';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
 
@@ -27,7 +27,7 @@ export async function openFolderSource(root: string, options: SourceOptions): Pr
   const all = (await listFiles(root)).filter(isImagePath);
   if (all.length === 0) throw new UsageError(`source ${root}: no images (${IMAGE_EXTENSIONS.join(' ')}) and no .parquet files in this directory`);
   const notes: string[] = [];
-  const { split, paths } = selectSplit(all, options.split, `source ${root}`, notes, false);
+  const { split, paths } = selectSplit(all, options.split, `source ${root}`, notes, (p) => splitOfPath(p, false));
 
   // Drop the split folder, if any, so that the next segment is the class.
   const splitPrefix = commonSplitPrefix(paths);
@@ -46,8 +46,8 @@ export async function openFolderSource(root: string, options: SourceOptions): Pr
     labelNames,
     hasLabels: labelNames !== null,
     keptColumns: [],
-    async *chunks() {
-      for (let start = 0; start < paths.length; start += FILES_PER_CHUNK) {
+    async *chunks(fromIndex = 0) {
+      for (let start = fromIndex; start < paths.length; start += FILES_PER_CHUNK) {
         const slice = paths.slice(start, start + FILES_PER_CHUNK);
         yield Promise.all(
           slice.map(async (path, k): Promise<SourceRow> => {

@@ -1,6 +1,8 @@
 import { UsageError } from '../errors.js';
+import { invalid } from '../validate.js';
 import { hasGlob, listFiles, statOrNull } from './files.js';
 import { openFolderSource } from './folder.js';
+import { hubRepoOf, isHubUrl, openHubSource } from './hub.js';
 import { openParquetSource } from './parquet.js';
 import type { Source, SourceOptions } from './source.js';
 
@@ -8,12 +10,25 @@ export type { Source, SourceOptions, SourceRow, KeptColumn } from './source.js';
 
 /**
  * Opens what the user named: a parquet file, several (a glob the shell expanded), a glob, a
- * directory holding parquet files, or an image folder.
+ * directory holding parquet files, an image folder, or a Hugging Face hub dataset (`owner/name`
+ * when no such local path exists, or `hf://datasets/owner/name`).
  */
 export async function openSource(spec: string | string[], options: SourceOptions): Promise<Source> {
-  if (Array.isArray(spec)) return spec.length === 1 ? openSource(spec[0], options) : openParquetSource(spec, options);
-  if (hasGlob(spec)) return openParquetSource(spec, options);
+  if (Array.isArray(spec) && spec.length === 1) return openSource(spec[0], options);
+  if (Array.isArray(spec) || hasGlob(spec)) {
+    rejectHubOptions(options);
+    return openParquetSource(spec, options);
+  }
+  if (isHubUrl(spec)) {
+    const repo = hubRepoOf(spec);
+    if (!repo) throw invalid('source', 'hf://datasets/owner/name', spec);
+    return openHubSource(spec, repo, options);
+  }
   const info = await statOrNull(spec);
+  // A local path that exists always wins over a hub dataset of the same name.
+  const repo = info || spec.endsWith('.parquet') ? null : hubRepoOf(spec);
+  if (repo) return openHubSource(spec, repo, options);
+  rejectHubOptions(options);
   if (!info) throw new UsageError(`source ${spec}: no such file or directory`);
   if (info.isFile()) {
     if (!spec.endsWith('.parquet')) throw new UsageError(`source ${spec}: expected a .parquet file, a directory of parquet files or an image folder`);
@@ -21,4 +36,10 @@ export async function openSource(spec: string | string[], options: SourceOptions
   }
   const files = await listFiles(spec);
   return files.some((f) => f.endsWith('.parquet')) ? openParquetSource(spec, options) : openFolderSource(spec, options);
+}
+
+/** Hub options on a local source are a mistake worth naming, not something to ignore. */
+function rejectHubOptions(options: SourceOptions): void {
+  const hubOnly = (['config', 'revision', 'token', 'endpoint'] as const).filter((k) => options[k] !== undefined);
+  if (hubOnly.length > 0) throw new UsageError(`${hubOnly.map((k) => `--${k}`).join(', ')}: for hub datasets (owner/name) only; this source is local`);
 }

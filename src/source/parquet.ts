@@ -1,12 +1,11 @@
 import { openAsBlob } from 'node:fs';
 import { relative } from 'node:path';
-import { DataType, tableFromIPC, type Field, type Schema, type Vector } from 'apache-arrow';
+import { tableFromIPC, type Schema } from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm/node';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { expandGlob, hasGlob, listFiles, statOrNull } from './files.js';
-import { featureOfField, hfFeatures, isImageLike } from './huggingface.js';
-import { RESERVED_COLUMNS } from '../sink/schema.js';
-import type { KeptColumn, Source, SourceOptions, SourceRow } from './source.js';
+import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow } from './parquetRows.js';
+import type { Source, SourceOptions, SourceRow } from './source.js';
 import { selectSplit } from './splits.js';
 
 interface OpenFile {
@@ -59,10 +58,6 @@ function schemaOf(file: OpenFile): Schema {
   return tableFromIPC(file.file.schema().intoIPCStream()).schema;
 }
 
-function describeColumns(schema: Schema): string {
-  return schema.fields.map((f) => `${f.name} (${f.type})`).join(', ');
-}
-
 /**
  * Parquet files read one row group at a time, never a whole file. The image column is Hugging
  * Face's `struct<bytes, path>` or plain binary; the label column and its ClassLabel names come
@@ -78,104 +73,40 @@ export async function openParquetSource(spec: string | string[], options: Source
   for (const rel of chosen) files.push(await openParquet(root ? `${root}/${rel}` : rel, rel));
 
   const schema = schemaOf(files[0]);
-  const features = hfFeatures(schema.metadata) ?? {};
-  const imageColumn = chooseImageColumn(schema, features, options.imageColumn, files[0].display);
-  const labelColumn = chooseLabelColumn(schema, features, options.labelColumn, files[0].display, notes);
-  const keptColumns: KeptColumn[] = options.keepColumns.map((name) => {
-    const field = schema.fields.find((f) => f.name === name);
-    if (!field) throw new UsageError(`--keep-columns ${name}: ${files[0].display} has no such column; its columns are ${describeColumns(schema)}`);
-    const feature = features[name] ?? featureOfField(field);
-    if (!feature) throw new UsageError(`--keep-columns ${name}: cannot carry a column of type ${field.type} without a Hugging Face feature for it in the source's metadata`);
-    if (RESERVED_COLUMNS.includes(name)) throw new UsageError(`--keep-columns ${name}: remux writes a column of that name itself (${RESERVED_COLUMNS.join(', ')})`);
-    return { field, feature };
-  });
-  for (const other of files.slice(1)) checkSameColumns(other, [imageColumn, labelColumn, ...options.keepColumns].filter((c): c is string => c !== null));
-
-  const labelFeature = labelColumn ? features[labelColumn] : null;
-  const labelNames = labelFeature?._type === 'ClassLabel' && Array.isArray(labelFeature.names) ? (labelFeature.names as string[]) : null;
-  const columns = [imageColumn, ...(labelColumn ? [labelColumn] : []), ...options.keepColumns];
-  const totalRows = files.reduce((n, f) => n + f.rowGroups.reduce((a, b) => a + b, 0), 0);
+  const { imageColumn, labelColumn, labelNames, keptColumns, columns } = chooseColumns(schema, options, files[0].display, notes);
+  for (const other of files.slice(1)) checkSameColumns(schemaOf(other), other.display, columns);
+  const isStruct = isStructImage(schema, imageColumn);
 
   return {
     description: describeSpec(spec),
     notes,
     split,
-    totalRows,
+    totalRows: files.reduce((n, f) => n + f.rowGroups.reduce((a, b) => a + b, 0), 0),
     chunkRows: files.flatMap((f) => f.rowGroups),
     labelNames,
     hasLabels: labelColumn !== null,
     keptColumns,
-    async *chunks() {
-      let sourceIndex = 0;
-      for (const file of files) {
-        let fileRow = 0;
-        for (let group = 0; group < file.rowGroups.length; group++) {
-          let table;
-          try {
-            table = tableFromIPC((await file.file.read({ rowGroups: [group], columns })).intoIPCStream());
-          } catch (error) {
-            throw new RemuxError('ERR_REMUX_SOURCE', `source ${file.display}: cannot read row group ${group} (rows ${fileRow}–${fileRow + file.rowGroups[group] - 1}): ${messageOf(error)}`);
-          }
-          const rows = rowsOf(table.getChild(imageColumn)!, labelColumn ? table.getChild(labelColumn) : null, options.keepColumns.map((c) => [c, table.getChild(c)!] as const), file.display, sourceIndex, fileRow);
-          sourceIndex += rows.length;
-          fileRow += rows.length;
-          yield rows;
+    async *chunks(fromIndex = 0) {
+      for (const { file: f, group, sourceStart, fileRowStart, rows: count, skip } of groupsFrom(files.map((f) => f.rowGroups), fromIndex)) {
+        const file = files[f];
+        let table;
+        try {
+          table = tableFromIPC((await file.file.read({ rowGroups: [group], columns })).intoIPCStream());
+        } catch (error) {
+          throw new RemuxError('ERR_REMUX_SOURCE', `source ${file.display}: cannot read row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1}): ${messageOf(error)}`);
         }
-        file.file.free();
+        const images = table.getChild(imageColumn)!;
+        const labels = labelColumn ? table.getChild(labelColumn) : null;
+        const kept = options.keepColumns.map((c) => [c, table.getChild(c)!] as const);
+        const rows: SourceRow[] = [];
+        for (let i = skip; i < images.length; i++) {
+          const keep: Record<string, unknown> = {};
+          for (const [name, vector] of kept) keep[name] = vector.get(i);
+          rows.push(sourceRow(images.get(i), isStruct, labels?.get(i), keep, file.display, sourceStart + i, fileRowStart + i));
+        }
+        yield rows;
+        if (group === file.rowGroups.length - 1) file.file.free();
       }
     },
   };
-}
-
-function rowsOf(images: Vector, labels: Vector | null, kept: ReadonlyArray<readonly [string, Vector]>, file: string, firstIndex: number, firstRow: number): SourceRow[] {
-  const rows: SourceRow[] = [];
-  const isStruct = DataType.isStruct(images.type);
-  for (let i = 0; i < images.length; i++) {
-    const value = images.get(i);
-    let bytes: Uint8Array | null = isStruct ? (value?.bytes ?? null) : (value ?? null);
-    let error: string | undefined;
-    if (value === null || value === undefined) error = 'image is null';
-    else if (!bytes) error = `image has no bytes${isStruct && value.path ? ` (only a path: ${value.path})` : ''}`;
-    if (error) bytes = null;
-    const rawLabel = labels?.get(i);
-    const keep: Record<string, unknown> = {};
-    for (const [name, vector] of kept) keep[name] = vector.get(i);
-    rows.push({ sourceIndex: firstIndex + i, file, fileRow: firstRow + i, bytes, error, label: rawLabel === null || rawLabel === undefined ? null : Number(rawLabel), keep });
-  }
-  return rows;
-}
-
-function chooseImageColumn(schema: Schema, features: Record<string, any>, requested: string | undefined, display: string): string { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const byName = (name: string) => schema.fields.find((f) => f.name === name);
-  if (requested !== undefined) {
-    const field = byName(requested);
-    if (!field) throw new UsageError(`--image-column ${requested}: ${display} has no such column; its columns are ${describeColumns(schema)}`);
-    if (!isImageLike(field)) throw new UsageError(`--image-column ${requested}: expected struct<bytes: binary, path: string> or binary but ${display} has ${field.type}`);
-    return requested;
-  }
-  const candidates: Field[] = [byName('image'), ...schema.fields.filter((f) => features[f.name]?._type === 'Image'), ...schema.fields.filter(isImageLike)].filter((f): f is Field => f !== undefined && isImageLike(f));
-  if (candidates.length === 0) throw new UsageError(`source ${display} has no image column (struct<bytes, path> or binary); its columns are ${describeColumns(schema)}. Name one with --image-column`);
-  return candidates[0].name;
-}
-
-function chooseLabelColumn(schema: Schema, features: Record<string, any>, requested: string | undefined, display: string, notes: string[]): string | null { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const field = requested !== undefined
-    ? schema.fields.find((f) => f.name === requested)
-    : (schema.fields.find((f) => f.name === 'label') ?? schema.fields.find((f) => features[f.name]?._type === 'ClassLabel'));
-  if (requested !== undefined && !field) throw new UsageError(`--label-column ${requested}: ${display} has no such column; its columns are ${describeColumns(schema)}`);
-  if (!field) return null;
-  if (!DataType.isInt(field.type)) {
-    const why = `column ${field.name} of ${display} is ${field.type}, not integer class ids (a ClassLabel)`;
-    if (requested !== undefined) throw new UsageError(`--label-column ${requested}: ${why}; carry it with --keep-columns ${field.name} instead`);
-    notes.push(`no label column: ${why}; carry it with --keep-columns ${field.name}`);
-    return null;
-  }
-  return field.name;
-}
-
-function checkSameColumns(file: OpenFile, columns: string[]): void {
-  const schema = schemaOf(file);
-  for (const c of columns) {
-    if (!schema.fields.some((f) => f.name === c)) throw new UsageError(`source ${file.display} has no column ${c}, unlike the first file; its columns are ${describeColumns(schema)}`);
-  }
 }

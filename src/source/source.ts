@@ -1,4 +1,5 @@
 import type { Field } from 'apache-arrow';
+import type { RetryPolicy } from './http.js';
 
 /** One row of the source, as the pipeline sees it. */
 export interface SourceRow {
@@ -37,8 +38,12 @@ export interface Source {
   readonly keptColumns: KeptColumn[];
   /** Rows of each chunk `chunks()` yields, from metadata alone: slices of a partitioned run are cut at chunk boundaries. */
   readonly chunkRows: readonly number[];
-  /** Rows in source order, a chunk (a parquet row group, or a few files) at a time. */
-  chunks(): AsyncIterable<SourceRow[]>;
+  /**
+   * Rows in source order, a chunk (a parquet row group, or a few files) at a time, from
+   * `fromIndex` (default 0) on: rows before it are not yielded, and what lies wholly before it (a
+   * row group, a file) is not read at all.
+   */
+  chunks(fromIndex?: number): AsyncIterable<SourceRow[]>;
 }
 
 export interface SourceOptions {
@@ -46,4 +51,14 @@ export interface SourceOptions {
   imageColumn?: string;
   labelColumn?: string;
   keepColumns: string[];
+  /** Hub datasets: the config (subset) to read. Default: `default`, or the only one. */
+  config?: string;
+  /** Hub datasets: branch, tag or commit. Default `main`. */
+  revision?: string;
+  /** Hub datasets: access token. Default: the `HF_TOKEN` environment variable. */
+  token?: string;
+  /** Hub datasets: the hub's address, for mirrors. Default: `HF_ENDPOINT`, else https://huggingface.co. */
+  endpoint?: string;
+  /** Hub datasets: HTTP retries (tests make the delays small). Default: `DEFAULT_RETRY` of http.ts. */
+  retry?: Partial<RetryPolicy>;
 }

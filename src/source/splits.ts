@@ -35,12 +35,12 @@ export function splitOfPath(relativePath: string, byFileName = true): string | n
 /**
  * Keeps the files of one split. With `--split`, those files (error naming the splits found when
  * there are none); without it, `train` when the source has several splits, or everything when
- * the paths name no split.
+ * the paths name no split. `splitOf` reads a path's split (default {@link splitOfPath}).
  */
-export function selectSplit(paths: string[], requested: string | undefined, what: string, notes: string[], byFileName = true): { split: string; paths: string[] } {
+export function selectSplit(paths: string[], requested: string | undefined, what: string, notes: string[], splitOf: (path: string) => string | null = splitOfPath): { split: string; paths: string[] } {
   const bySplit = new Map<string, string[]>();
   for (const p of paths) {
-    const split = splitOfPath(p, byFileName) ?? 'train';
+    const split = splitOf(p) ?? 'train';
     bySplit.set(split, [...(bySplit.get(split) ?? []), p]);
   }
   const found = [...bySplit.keys()].sort();

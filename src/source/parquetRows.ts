@@ -1,0 +1,128 @@
+import { DataType, type Field, type Schema } from 'apache-arrow';
+import { UsageError } from '../errors.js';
+import { RESERVED_COLUMNS } from '../sink/schema.js';
+import { featureOfField, hfFeatures, isImageLike } from './huggingface.js';
+import type { KeptColumn, SourceOptions, SourceRow } from './source.js';
+
+/**
+ * What the two parquet readers (local files through parquet-wasm, hub files through hyparquet over
+ * HTTP) share, so that they choose the same columns and give the same rows for the same files.
+ */
+
+/** The columns a parquet source reads, chosen once from the first file's Arrow schema. */
+export interface ColumnChoice {
+  imageColumn: string;
+  labelColumn: string | null;
+  labelNames: string[] | null;
+  keptColumns: KeptColumn[];
+  /** The columns to read from every row group: image, label (if any), then the kept ones. */
+  columns: string[];
+}
+
+export function describeColumns(schema: Schema): string {
+  return schema.fields.map((f) => `${f.name} (${f.type})`).join(', ');
+}
+
+/** Image, label and kept columns from the options and the `huggingface` metadata; `display` names the file in messages. */
+export function chooseColumns(schema: Schema, options: SourceOptions, display: string, notes: string[]): ColumnChoice {
+  const features = hfFeatures(schema.metadata) ?? {};
+  const imageColumn = chooseImageColumn(schema, features, options.imageColumn, display);
+  const labelColumn = chooseLabelColumn(schema, features, options.labelColumn, display, notes);
+  const keptColumns: KeptColumn[] = options.keepColumns.map((name) => {
+    const field = schema.fields.find((f) => f.name === name);
+    if (!field) throw new UsageError(`--keep-columns ${name}: ${display} has no such column; its columns are ${describeColumns(schema)}`);
+    const feature = features[name] ?? featureOfField(field);
+    if (!feature) throw new UsageError(`--keep-columns ${name}: cannot carry a column of type ${field.type} without a Hugging Face feature for it in the source's metadata`);
+    if (RESERVED_COLUMNS.includes(name)) throw new UsageError(`--keep-columns ${name}: remux writes a column of that name itself (${RESERVED_COLUMNS.join(', ')})`);
+    return { field, feature };
+  });
+  const labelFeature = labelColumn ? features[labelColumn] : null;
+  const labelNames = labelFeature?._type === 'ClassLabel' && Array.isArray(labelFeature.names) ? (labelFeature.names as string[]) : null;
+  const columns = [imageColumn, ...(labelColumn ? [labelColumn] : []), ...options.keepColumns];
+  return { imageColumn, labelColumn, labelNames, keptColumns, columns };
+}
+
+/** Later files of a source must have the columns chosen from the first. */
+export function checkSameColumns(schema: Schema, display: string, columns: string[]): void {
+  for (const c of columns) {
+    if (!schema.fields.some((f) => f.name === c)) throw new UsageError(`source ${display} has no column ${c}, unlike the first file; its columns are ${describeColumns(schema)}`);
+  }
+}
+
+/**
+ * One source row from the values a reader decoded. `image` is the struct value (anything with a
+ * `bytes` property) or the plain binary value; `label` an integer (number or bigint).
+ */
+export function sourceRow(image: unknown, isStruct: boolean, rawLabel: unknown, keep: Record<string, unknown>, file: string, sourceIndex: number, fileRow: number): SourceRow {
+  const struct = isStruct ? (image as { bytes?: Uint8Array | null; path?: string | null } | null | undefined) : null;
+  let bytes = (isStruct ? struct?.bytes : (image as Uint8Array | null | undefined)) ?? null;
+  let error: string | undefined;
+  if (image === null || image === undefined) error = 'image is null';
+  else if (!bytes) error = `image has no bytes${struct?.path ? ` (only a path: ${struct.path})` : ''}`;
+  if (error) bytes = null;
+  const label = rawLabel === null || rawLabel === undefined ? null : Number(rawLabel);
+  return { sourceIndex, file, fileRow, bytes, error, label, keep };
+}
+
+export function isStructImage(schema: Schema, imageColumn: string): boolean {
+  return DataType.isStruct(schema.fields.find((f) => f.name === imageColumn)!.type);
+}
+
+/** A row group to read, and which of its rows to yield. */
+export interface GroupToRead {
+  file: number;
+  group: number;
+  /** sourceIndex of the group's first row. */
+  sourceStart: number;
+  /** Row number of the group's first row within its file. */
+  fileRowStart: number;
+  rows: number;
+  /** Leading rows to drop: those before `fromIndex`. */
+  skip: number;
+}
+
+/**
+ * The row groups holding rows at or after `fromIndex`, from the row counts of each file's row
+ * groups (metadata only): a seek reads nothing before the row group that holds `fromIndex`.
+ */
+export function groupsFrom(rowGroupsByFile: number[][], fromIndex: number): GroupToRead[] {
+  const out: GroupToRead[] = [];
+  let sourceStart = 0;
+  for (const [file, groups] of rowGroupsByFile.entries()) {
+    let fileRowStart = 0;
+    for (const [group, rows] of groups.entries()) {
+      if (sourceStart + rows > fromIndex && rows > 0) out.push({ file, group, sourceStart, fileRowStart, rows, skip: Math.max(0, fromIndex - sourceStart) });
+      sourceStart += rows;
+      fileRowStart += rows;
+    }
+  }
+  return out;
+}
+
+function chooseImageColumn(schema: Schema, features: Record<string, any>, requested: string | undefined, display: string): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const byName = (name: string) => schema.fields.find((f) => f.name === name);
+  if (requested !== undefined) {
+    const field = byName(requested);
+    if (!field) throw new UsageError(`--image-column ${requested}: ${display} has no such column; its columns are ${describeColumns(schema)}`);
+    if (!isImageLike(field)) throw new UsageError(`--image-column ${requested}: expected struct<bytes: binary, path: string> or binary but ${display} has ${field.type}`);
+    return requested;
+  }
+  const candidates: Field[] = [byName('image'), ...schema.fields.filter((f) => features[f.name]?._type === 'Image'), ...schema.fields.filter(isImageLike)].filter((f): f is Field => f !== undefined && isImageLike(f));
+  if (candidates.length === 0) throw new UsageError(`source ${display} has no image column (struct<bytes, path> or binary); its columns are ${describeColumns(schema)}. Name one with --image-column`);
+  return candidates[0].name;
+}
+
+function chooseLabelColumn(schema: Schema, features: Record<string, any>, requested: string | undefined, display: string, notes: string[]): string | null { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const field = requested !== undefined
+    ? schema.fields.find((f) => f.name === requested)
+    : (schema.fields.find((f) => f.name === 'label') ?? schema.fields.find((f) => features[f.name]?._type === 'ClassLabel'));
+  if (requested !== undefined && !field) throw new UsageError(`--label-column ${requested}: ${display} has no such column; its columns are ${describeColumns(schema)}`);
+  if (!field) return null;
+  if (!DataType.isInt(field.type)) {
+    const why = `column ${field.name} of ${display} is ${field.type}, not integer class ids (a ClassLabel)`;
+    if (requested !== undefined) throw new UsageError(`--label-column ${requested}: ${why}; carry it with --keep-columns ${field.name} instead`);
+    notes.push(`no label column: ${why}; carry it with --keep-columns ${field.name}`);
+    return null;
+  }
+  return field.name;
+}
