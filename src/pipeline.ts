@@ -1,11 +1,13 @@
 import { appendFile, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { runBatch } from '../kernels/webgpu/runBatch.js';
 import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
+import { remuxBatched, type RowResult } from './backend/batched.js';
+import { adapterLine, startWebgpu } from './backend/webgpu.js';
 import { DecodeError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
 import { codecVersions } from './codec/libraries.js';
 import { WorkerPool } from './codec/pool.js';
-import type { EncodedCopy } from './codec/protocol.js';
 import { RemuxError } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { datasetCard } from './sink/card.js';
@@ -49,6 +51,9 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const spec = pipelineToSpec(steps);
   const source = await openSource(options.source, options);
   for (const note of source.notes) options.onNote?.(note);
+  // An explicitly requested GPU that cannot start stops here, with the reason, before any output.
+  const gpu = options.backend === 'webgpu' ? await startWebgpu() : null;
+  if (gpu) options.onNote?.(adapterLine(gpu.adapter));
   await prepareOutput(options.out, options.overwrite);
 
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
@@ -62,7 +67,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     copies: options.copies,
     encode: { format: options.format, quality: options.quality, codec: options.codec },
     recordParams: options.recordParams,
-    backend: options.backend,
+    backend: options.backend === 'webgpu' ? 'cpu' : options.backend,
   });
   const totalRows = Math.min(source.totalRows, options.limit ?? Infinity);
   const counts = { rowsIn: 0, rowsOut: 0, skipped: 0 };
@@ -79,7 +84,10 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     const rows = flatten(source.chunks(), options.limit);
     // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
     // narrow one would leave workers idle behind one slow image.
-    const done = mapOrdered(rows, options.workers * IN_FLIGHT_PER_WORKER, (row) => remuxRow(pool, row));
+    const inFlight = options.workers * IN_FLIGHT_PER_WORKER;
+    const done = gpu
+      ? remuxBatched(rows, pool, (samples) => runBatch(gpu.backend, samples), { batchSize: options.batchSize, decodeWindow: inFlight })
+      : mapOrdered(rows, inFlight, (row) => remuxRow(pool, row));
     for await (const result of done) {
       counts.rowsIn++;
       if ('error' in result) {
@@ -133,7 +141,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
 }
 
 /** One source row through a worker: its encoded copies, or why it was skipped. */
-async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<{ row: SourceRow; copies: EncodedCopy[] } | { row: SourceRow; error: string }> {
+async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<RowResult> {
   if (!row.bytes) return { row, error: row.error ?? 'no image bytes' };
   try {
     return { row, copies: await pool.remux(row.bytes, row.sourceIndex) };

@@ -46,7 +46,7 @@ export function sampleBytes(sample: BatchSample): number {
 }
 
 /**
- * Splits a batch into dispatch groups of consecutive samples whose buffers each stay within
+ * Splits a batch, in order, into dispatch groups whose buffers each stay within
  * `maxBytes` (the device's storage binding limit). A sample over the limit on its own comes back
  * in `oversize`, for the caller to run elsewhere.
  */
