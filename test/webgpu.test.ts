@@ -70,7 +70,7 @@ test('webgpu: every op and program in one ragged batch matches the cpu reference
 test('webgpu: a batch split over several dispatches gives the bytes of one dispatch', { skip }, async () => {
   const images = [await photo('animal/photo-009.png', 131, 97), await photo('nature/photo-020.jpg', 300, 200)];
   const samples = samplesOf(images, { 'imagenet-train': PROGRAMS['imagenet-train'], equalize: PROGRAMS.equalize, gaussianBlur: PROGRAMS.gaussianBlur, rotate: PROGRAMS.rotate }, 4);
-  const budget = 200_000;
+  const budget = { bytes: 200_000, pixels: 8000 };
   assert.ok(groupSamples(samples, budget).groups.length >= 4, 'several dispatch groups');
   const [whole, split] = [await runBatch(gpu().backend, samples), await runBatch(gpu().backend, samples, budget)];
   for (let k = 0; k < samples.length; k++) assert.deepEqual(split[k].data, whole[k].data, `sample ${k}`);

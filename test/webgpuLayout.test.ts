@@ -49,9 +49,10 @@ test('layout: samples sit at their own offsets every round; shorter programs are
   assert.deepEqual(layout.outputs, [{ base: 0, size: { width: 4, height: 2 } }, { base: 8, size: { width: 3, height: 3 } }]);
 });
 
-test('dispatch groups stay within the binding limit; a sample over it alone is set aside', () => {
-  const small = sample(10, 10, [warp({ width: 10, height: 10 })]); // 1200 bytes of floats
+test('dispatch groups stay within the binding and pixel limits; a sample over the byte limit alone is set aside', () => {
+  const small = sample(10, 10, [warp({ width: 10, height: 10 })]); // 100 pixels, 1200 bytes of floats
   const huge = sample(100, 100, [warp({ width: 100, height: 100 })]);
-  assert.deepEqual(groupSamples([small, small, small, huge, small], 2500), { groups: [[0, 1], [2, 4]], oversize: [3] });
-  assert.deepEqual(groupSamples([small, small], 1 << 20).groups, [[0, 1]]);
+  assert.deepEqual(groupSamples([small, small, small, huge, small], { bytes: 2500, pixels: 1e9 }), { groups: [[0, 1], [2, 4]], oversize: [3] });
+  assert.deepEqual(groupSamples([small, small, huge, small], { bytes: 1 << 20, pixels: 250 }), { groups: [[0, 1], [2], [3]], oversize: [] });
+  assert.deepEqual(groupSamples([small, small], { bytes: 1 << 20, pixels: 1e9 }).groups, [[0, 1]]);
 });

@@ -39,35 +39,44 @@ export interface BatchLayout {
   outputs: Array<{ base: number; size: Size }>;
 }
 
-/** Bytes one sample needs at most in any buffer: its source, or a float RGB image of any pass. */
-export function sampleBytes(sample: BatchSample): number {
-  const passes = toPasses(sample.stages);
-  return Math.max(sample.data.length, ...passes.map((p) => p.size.width * p.size.height * 12));
+/** What one dispatch group may hold. */
+export interface GroupLimits {
+  /** Bytes of any one buffer: the device's storage binding limit. */
+  bytes: number;
+  /** Output pixels of any one round: one thread each, within one dimension of workgroups. */
+  pixels: number;
+}
+
+/** The most one sample needs of any buffer (its source, or a float RGB image of a pass), and of pixels in a round. */
+export function sampleNeeds(sample: BatchSample): { bytes: number; pixels: number } {
+  const pixels = Math.max(...toPasses(sample.stages).map((p) => p.size.width * p.size.height));
+  return { bytes: Math.max(sample.data.length, pixels * 12), pixels };
 }
 
 /**
- * Splits a batch, in order, into dispatch groups whose buffers each stay within
- * `maxBytes` (the device's storage binding limit). A sample over the limit on its own comes back
- * in `oversize`, for the caller to run elsewhere.
+ * Splits a batch, in order, into dispatch groups within `limits`. A sample over the byte limit on
+ * its own comes back in `oversize`, for the caller to run elsewhere; one over the pixel limit on
+ * its own gets a group of its own (tfjs then spreads its dispatch over two dimensions).
  */
-export function groupSamples(samples: readonly BatchSample[], maxBytes: number): { groups: number[][]; oversize: number[] } {
+export function groupSamples(samples: readonly BatchSample[], limits: GroupLimits): { groups: number[][]; oversize: number[] } {
   const groups: number[][] = [];
   const oversize: number[] = [];
   let current: number[] = [];
-  let used = 0;
+  const used = { bytes: 0, pixels: 0 };
   samples.forEach((sample, i) => {
-    const bytes = sampleBytes(sample);
-    if (bytes > maxBytes) {
+    const needs = sampleNeeds(sample);
+    if (needs.bytes > limits.bytes) {
       oversize.push(i);
       return;
     }
-    if (used + bytes > maxBytes && current.length > 0) {
+    if (current.length > 0 && (used.bytes + needs.bytes > limits.bytes || used.pixels + needs.pixels > limits.pixels)) {
       groups.push(current);
       current = [];
-      used = 0;
+      used.bytes = used.pixels = 0;
     }
     current.push(i);
-    used += bytes;
+    used.bytes += needs.bytes;
+    used.pixels += needs.pixels;
   });
   if (current.length > 0) groups.push(current);
   return { groups, oversize };

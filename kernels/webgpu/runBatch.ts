@@ -10,9 +10,9 @@ import type { Size } from '../../src/augment/geometry.js';
 import type { Stage } from '../../src/augment/stages.js';
 import { RemuxError } from '../../src/errors.js';
 import { runStages } from '../cpu/runStages.js';
-import { groupSamples, layoutBatch, type BatchLayout, type BatchSample } from './batchLayout.js';
+import { groupSamples, layoutBatch, type BatchLayout, type BatchSample, type GroupLimits } from './batchLayout.js';
 import { PackProgram } from './packProgram.js';
-import { PixelPassProgram } from './pixelPassProgram.js';
+import { PixelPassProgram, WORKGROUP } from './pixelPassProgram.js';
 import { ReduceProgram } from './reduceProgram.js';
 import type { SourceKind } from './wgsl.js';
 
@@ -56,14 +56,19 @@ export function queueGroup(backend: WebGPUBackend, layout: BatchLayout, source: 
   return result;
 }
 
+/** The device's limits on a dispatch group. */
+export function deviceLimits(backend: WebGPUBackend): GroupLimits {
+  const limits = backend.device.limits;
+  return { bytes: limits.maxStorageBufferBindingSize, pixels: limits.maxComputeWorkgroupsPerDimension * WORKGROUP };
+}
+
 /**
- * Runs a ragged batch: every sample's program from its source bytes, in dispatch groups that fit
- * the device's storage binding limit (`maxBytes`). A sample too large for any group runs on the
- * CPU reference. All GPU work is queued before this returns; the promise resolves when every
- * group has been read back.
+ * Runs a ragged batch: every sample's program from its source bytes, in dispatch groups within
+ * `limits`. A sample too large for any group runs on the CPU reference. All GPU work is queued
+ * before this returns; the promise resolves when every group has been read back.
  */
-export function runBatch(backend: WebGPUBackend, samples: readonly BatchSample[], maxBytes = backend.device.limits.maxStorageBufferBindingSize): Promise<BatchImage[]> {
-  const { groups, oversize } = groupSamples(samples, maxBytes);
+export function runBatch(backend: WebGPUBackend, samples: readonly BatchSample[], limits = deviceLimits(backend)): Promise<BatchImage[]> {
+  const { groups, oversize } = groupSamples(samples, limits);
   // WebGPU reports invalid shaders and bindings to an error scope, not by throwing.
   backend.device.pushErrorScope('validation');
   backend.device.pushErrorScope('out-of-memory');

@@ -79,5 +79,6 @@ function describeAdapter(adapter: GPUAdapter): AdapterReport {
 /** One line about the adapter, for notes and test output. */
 export function adapterLine(a: AdapterReport): string {
   const kind = a.software ? 'software adapter: correct, but timings mean nothing for GPUs' : 'hardware adapter';
-  return `webgpu adapter: ${a.name || a.description} (vendor ${a.vendor}, architecture ${a.architecture}${a.isFallbackAdapter ? ', fallback adapter' : ''}; ${kind})`;
+  const binding = Math.round(a.limits.maxStorageBufferBindingSize / 2 ** 20);
+  return `webgpu adapter: ${a.name || a.description} (vendor ${a.vendor}, architecture ${a.architecture}${a.isFallbackAdapter ? ', fallback adapter' : ''}, storage bindings up to ${binding} MiB; ${kind})`;
 }
