@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { runStagesComposite } from '../kernels/composite/runStagesComposite.js';
 import { runStages } from '../kernels/cpu/runStages.js';
 import { PIXEL_PROGRAM, runPixelProgram } from '../kernels/registry.js';
 import { groupSamples, type BatchSample } from '../kernels/webgpu/batchLayout.js';
@@ -21,7 +22,8 @@ import { messageOf } from '../src/errors.js';
 import { remux } from '../src/index.js';
 import { assertConforms, maxDiff, photo, PROGRAMS } from './helpers/conformance.js';
 import { digest, imageBytes, readOutput, tempDir } from './helpers/output.js';
-import { SAMPLE_PARQUET } from './helpers/samplePhotos.js';
+import { writeHfParquet } from './helpers/hfParquet.js';
+import { SAMPLE_CLASSES, SAMPLE_PARQUET, samplePhotos } from './helpers/samplePhotos.js';
 
 const required = process.env.REMUX_REQUIRE_WEBGPU === '1';
 let runtime: WebgpuRuntime | null = null;
@@ -105,6 +107,20 @@ test('webgpu: RemuxPixelProgram runs the registered WGSL kernel and leaks no ten
   assert.equal(tf.memory().numTensors, before);
 });
 
+test('webgpu: the composite (stock tfjs ops) path matches the cpu reference within 1 level, on tfjs\'s webgpu backend', { skip }, async () => {
+  const { tf } = gpu();
+  const image = await photo('object/photo-047.png', 64, 150);
+  const before = tf.memory().numTensors;
+  for (const [name, spec] of Object.entries(PROGRAMS)) {
+    const plan = planSample(parsePipeline(spec, { size: 48 }), 3, 2, 0, image.size);
+    const reference = runStages(image.data, image.size, plan.stages);
+    const composite = await runStagesComposite(tf, image.data, image.size, plan.stages);
+    assert.deepEqual(composite.size, reference.size);
+    assertConforms(name, composite.data, reference.data, 'row 2');
+  }
+  assert.equal(tf.memory().numTensors, before, 'the composite path leaks no tensors');
+});
+
 test('webgpu: a whole run gives the decoded pixels of --backend cpu (raw within 1 level, JPEG within JPEG noise)', { skip }, async () => {
   gpu();
   const options = { source: SAMPLE_PARQUET, preset: 'imagenet-train', size: 56, copies: 2, limit: 12, workers: 2 };
@@ -137,6 +153,20 @@ test('webgpu: output bytes do not depend on batch size or worker count', { skip 
     runs.push(digest((await readOutput(out)).rows));
   }
   for (const run of runs.slice(1)) assert.deepEqual(run, runs[0]);
+});
+
+test('webgpu: undecodable rows are skipped and recorded, the others written in source order', { skip }, async () => {
+  gpu();
+  const dir = await tempDir('gpu-bad-src');
+  const photos = (await samplePhotos()).slice(0, 6);
+  const rows = photos.map((p) => ({ bytes: p.bytes as Uint8Array | null, label: p.label }));
+  rows[1].bytes = new TextEncoder().encode('not an image');
+  rows[4].bytes = null;
+  await writeHfParquet(`${dir}/data.parquet`, rows, { labelNames: SAMPLE_CLASSES });
+  const out = await tempDir('gpu-bad-out');
+  const summary = await remux({ source: `${dir}/data.parquet`, out, size: 32, copies: 2, batchSize: 3, workers: 2, backend: 'webgpu' });
+  assert.deepEqual([summary.rowsIn, summary.rowsOut, summary.skipped], [6, 8, 2]);
+  assert.deepEqual((await readOutput(out)).rows.map((r) => `${r.source_index}/${r.copy}`), ['0/0', '0/1', '2/0', '2/1', '3/0', '3/1', '5/0', '5/1']);
 });
 
 test('--backend webgpu without an adapter is a one-line error naming why, and writes nothing', async () => {
