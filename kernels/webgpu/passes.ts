@@ -63,7 +63,7 @@ export function toPasses(stages: readonly Stage[]): Pass[] {
   return passes;
 }
 
-/** One op record; u32 fields (keys, flags, mask) are marked by the caller's layout (see U32_FIELDS). */
+/** One op record as numbers; which of them are stored as u32 rather than f32 is in U32_FIELDS. */
 function encodeOp(stage: Pointwise): number[] {
   const record = (code: number, ...params: number[]) => [code, ...params, ...new Array<number>(OP_WORDS - 1 - params.length).fill(0)];
   switch (stage.type) {

@@ -72,14 +72,19 @@ export function runBatch(backend: WebGPUBackend, samples: readonly BatchSample[]
   // WebGPU reports invalid shaders and bindings to an error scope, not by throwing.
   backend.device.pushErrorScope('validation');
   backend.device.pushErrorScope('out-of-memory');
-  const queued = groups.map((members) => {
-    const layout = layoutBatch(members.map((i) => samples[i]));
-    const source = backend.makeTensorInfo([layout.source.length], 'int32', layout.source);
-    const packed = queueGroup(backend, layout, source, 'bytes', { packed: true });
-    backend.disposeData(source.dataId);
-    return { members, layout, packed };
-  });
-  const errors = [backend.device.popErrorScope(), backend.device.popErrorScope()];
+  let queued: Array<{ members: number[]; layout: BatchLayout; packed: TensorInfo }>;
+  let errors: Array<Promise<GPUError | null>>;
+  try {
+    queued = groups.map((members) => {
+      const layout = layoutBatch(members.map((i) => samples[i]));
+      const source = backend.makeTensorInfo([layout.source.length], 'int32', layout.source);
+      const packed = queueGroup(backend, layout, source, 'bytes', { packed: true });
+      backend.disposeData(source.dataId);
+      return { members, layout, packed };
+    });
+  } finally {
+    errors = [backend.device.popErrorScope(), backend.device.popErrorScope()];
+  }
   return (async () => {
     for (const error of await Promise.all(errors)) if (error) throw new RemuxError('ERR_REMUX_WEBGPU', `webgpu: ${error.message.split('\n')[0]}`);
     const images = new Array<BatchImage>(samples.length);
