@@ -56,10 +56,10 @@ export function queueGroup(backend: WebGPUBackend, layout: BatchLayout, source: 
   return result;
 }
 
-/** The device's limits on a dispatch group. */
+/** The device's limits on a dispatch group; the shaders index bytes with i32, hence at most 2 GiB. */
 export function deviceLimits(backend: WebGPUBackend): GroupLimits {
   const limits = backend.device.limits;
-  return { bytes: limits.maxStorageBufferBindingSize, pixels: limits.maxComputeWorkgroupsPerDimension * WORKGROUP };
+  return { bytes: Math.min(limits.maxStorageBufferBindingSize, 2 ** 31 - 4), pixels: limits.maxComputeWorkgroupsPerDimension * WORKGROUP };
 }
 
 /**
