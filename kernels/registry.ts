@@ -4,33 +4,49 @@
  * on any other backend (tfjs-node-gpu takes none) `runPixelProgram` falls back to the composite
  * of stock ops. The caller calls one name and the backend decides.
  */
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import type { Size } from '../src/augment/geometry.js';
 import type { Stage } from '../src/augment/stages.js';
 import { runStagesComposite } from './composite/runStagesComposite.js';
 import { runStages } from './cpu/runStages.js';
+import { runPixelProgramWebgpu } from './webgpu/runBatch.js';
 
 type Tf = typeof tfjs;
 
 export const PIXEL_PROGRAM = 'RemuxPixelProgram';
 
+/** The parts of tfjs's cpu backend the reference kernel uses. */
+interface CpuBackend {
+  readSync(dataId: object): ArrayLike<number>;
+  makeTensorInfo(shape: number[], dtype: 'int32', values: Int32Array): tfjs.TensorInfo;
+}
+
 /** What a backend runs for `RemuxPixelProgram`: uint8-valued image [h, w, 3] in, int32 [h', w', 3] out. */
 interface PixelKernel {
   backendName: string;
-  /** Reads the backend's tensor synchronously and runs the stages. */
-  run(backend: { readSync(dataId: object): ArrayLike<number>; makeTensorInfo(shape: number[], dtype: 'int32', values: Int32Array): tfjs.TensorInfo }, image: tfjs.TensorInfo, stages: Stage[]): tfjs.TensorInfo;
+  /** `backend` is the registered backend of that name (tfjs passes it untyped). */
+  run(backend: tfjs.KernelBackend, image: tfjs.TensorInfo, stages: Stage[]): tfjs.TensorInfo;
 }
 
-/** The registrations, explicitly: tfjs's `cpu` backend runs the TypeScript reference kernels. */
+/**
+ * The registrations, explicitly: tfjs's `cpu` backend runs the TypeScript reference kernels
+ * (reading its tensor synchronously); `webgpu` queues the WGSL passes (kernels/webgpu).
+ */
 const KERNELS: PixelKernel[] = [
   {
     backendName: 'cpu',
-    run(backend, image, stages) {
+    run(kernelBackend, image, stages) {
+      const backend = kernelBackend as unknown as CpuBackend;
       const [height, width] = image.shape;
       const values = backend.readSync(image.dataId);
       const out = runStages(Uint8Array.from(values), { width, height }, stages);
       return backend.makeTensorInfo([out.size.height, out.size.width, 3], 'int32', Int32Array.from(out.data));
     },
+  },
+  {
+    backendName: 'webgpu',
+    run: (backend, image, stages) => runPixelProgramWebgpu(backend as WebGPUBackend, image, stages),
   },
 ];
 
@@ -41,7 +57,7 @@ export function registerRemuxKernels(tf: Tf): void {
     tf.registerKernel({
       kernelName: PIXEL_PROGRAM,
       backendName: kernel.backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => kernel.run(backend as unknown as Parameters<PixelKernel['run']>[0], inputs.image as tfjs.TensorInfo, (attrs as unknown as { stages: Stage[] }).stages),
+      kernelFunc: ({ inputs, backend, attrs }) => kernel.run(backend as tfjs.KernelBackend, inputs.image as tfjs.TensorInfo, (attrs as unknown as { stages: Stage[] }).stages),
     });
   }
 }

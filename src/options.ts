@@ -47,7 +47,7 @@ export interface RemuxOptions {
   quality?: number;
   /** JPEG library. Default 'auto' (libjpeg-turbo, sharp for DCT-scaled decodes). */
   codec?: CodecName;
-  /** Where the pixel kernels run: `wasm` (WASM SIMD where it applies, else TypeScript) or `cpu` (the TypeScript reference). Default 'wasm'. */
+  /** Where the pixel kernels run: `wasm` (WASM SIMD where it applies, else TypeScript), `cpu` (the TypeScript reference) or `webgpu` (WGSL on a GPU through Dawn, in batches of `batchSize`). Default 'wasm'. */
   backend?: BackendName;
   /** Rows per shard. Default: sized for ~256 MB shards from the first row group. */
   rowsPerShard?: number;
@@ -93,10 +93,10 @@ export interface RemuxOptions {
 type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry';
 export type ResolvedOptions = Required<Omit<RemuxOptions, OptionalOptions>> & Pick<RemuxOptions, OptionalOptions>;
 
-export const BACKENDS = ['wasm', 'cpu'] as const;
+export const BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
-/** An explicitly requested backend that cannot start is an error, not a silent fallback. */
+/** An explicitly requested backend that cannot start is an error, not a silent fallback (webgpu is checked when the run starts its device). */
 function checkBackend(backend: BackendName): BackendName {
   if (backend === 'wasm' && !wasmResampler()) throw new UsageError('--backend wasm: the WASM kernels are missing (run npm run build) or this Node has no WebAssembly SIMD; use --backend cpu');
   return backend;

@@ -1,12 +1,14 @@
 import { appendFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { runBatch } from '../kernels/webgpu/runBatch.js';
 import type { StepSpec } from './augment/op.js';
 import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
+import { remuxBatched, type RowResult } from './backend/batched.js';
+import { adapterLine, startWebgpu } from './backend/webgpu.js';
 import { DecodeError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
 import { codecVersions } from './codec/libraries.js';
 import { WorkerPool } from './codec/pool.js';
-import type { EncodedCopy } from './codec/protocol.js';
 import { RemuxError, messageOf } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { finalizeOutputs } from './sink/finalize.js';
@@ -53,6 +55,9 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const spec = pipelineToSpec(steps);
   const source = await openSource(options.source, options);
   for (const note of source.notes) options.onNote?.(note);
+  // An explicitly requested GPU that cannot start stops here, with the reason, before any output.
+  const gpu = options.backend === 'webgpu' ? await startWebgpu() : null;
+  if (gpu) options.onNote?.(adapterLine(gpu.adapter));
   const slice = { index: options.shardIndex, count: options.numShards };
   const range = sliceRows(source.chunkRows, slice, options.limit);
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
@@ -96,14 +101,17 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       copies: options.copies,
       encode: { format: options.format, quality: options.quality, codec: options.codec },
       recordParams: options.recordParams,
-      backend: options.backend,
+      backend: options.backend === 'webgpu' ? 'cpu' : options.backend,
     });
     const errorsPath = `${options.out}/${errorsFile(slice)}`;
     try {
       const rows = rowsFrom(source, position.sourceIndex, range.end);
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
       // narrow one would leave workers idle behind one slow image.
-      const done = mapOrdered(rows, options.workers * IN_FLIGHT_PER_WORKER, (row) => remuxRow(pool, row));
+      const inFlight = options.workers * IN_FLIGHT_PER_WORKER;
+      const done = gpu
+        ? remuxBatched(rows, pool, (samples) => runBatch(gpu.backend, samples), { batchSize: options.batchSize, decodeWindow: inFlight })
+        : mapOrdered(rows, inFlight, (row) => remuxRow(pool, row));
       for await (const result of done) {
         if (options.signal?.aborted) throw interrupted(options.out, writer.committed);
         counts.rowsIn++;
@@ -162,7 +170,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
 }
 
 /** One source row through a worker: its encoded copies, or why it was skipped. */
-async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<{ row: SourceRow; copies: EncodedCopy[] } | { row: SourceRow; error: string }> {
+async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<RowResult> {
   if (!row.bytes) return { row, error: row.error ?? 'no image bytes' };
   try {
     return { row, copies: await pool.remux(row.bytes, row.sourceIndex) };

@@ -1,57 +1,25 @@
 /**
  * One suite for every implementation: each op of the registry (and a few long programs) runs
  * through the `wasm` kernels and must match the `cpu` reference within 1 level, on images of
- * several sizes. Known answers of the reference itself are in stages.test.ts.
+ * several sizes. Known answers of the reference itself are in stages.test.ts; the WebGPU kernels
+ * run the same programs in webgpu.test.ts (a process of their own: one tfjs backend per process).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import sharp from 'sharp';
 import { runStages, type Kernels } from '../kernels/cpu/runStages.js';
 import { compositeCovers, runStagesComposite } from '../kernels/composite/runStagesComposite.js';
 import { PIXEL_PROGRAM, registerRemuxKernels, runPixelProgram } from '../kernels/registry.js';
 import { wasmResampler } from '../kernels/wasm/resampleWasm.js';
 import { parsePipeline, planSample } from '../src/augment/pipeline.js';
-import { OPS } from '../src/augment/ops/index.js';
 import { remux } from '../src/index.js';
-import { MINIMAL_SPECS } from './helpers/opSpecs.js';
+import { assertConforms, maxDiff, photo, PROGRAMS } from './helpers/conformance.js';
 import { imageBytes, readOutput, tempDir } from './helpers/output.js';
-import { SAMPLE_PARQUET, SAMPLE_PHOTOS } from './helpers/samplePhotos.js';
+import { SAMPLE_PARQUET } from './helpers/samplePhotos.js';
 
 /** Implementations checked against `cpu`, with the reason for any skip. */
 const IMPLEMENTATIONS: Array<{ kernels: Kernels; skip: string | false }> = [
   { kernels: 'wasm', skip: wasmResampler() ? false : 'the WASM kernels are not built or this Node lacks WebAssembly SIMD' },
 ];
-
-async function photo(path: string, width: number, height: number) {
-  const data = new Uint8Array(await sharp(`${SAMPLE_PHOTOS}/${path}`).resize(width, height, { fit: 'fill' }).removeAlpha().raw().toBuffer());
-  return { data, size: { width, height } };
-}
-
-function maxDiff(a: Uint8Array, b: Uint8Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
-
-/** Share of values allowed to differ by more than 1 level. Zero except for ops with thresholds on
- * whole levels (a value 1e-5 either side of a level boundary can land in another histogram bin or
- * posterize step): there, at most 0.5% of values. */
-const DISCONTINUOUS: Record<string, number> = { equalize: 0.005, posterize: 0.005, solarize: 0.005, randAugment: 0.005, trivialAugmentWide: 0.005, autoAugment: 0.005 };
-
-function shareOverOne(a: Uint8Array, b: Uint8Array): number {
-  let over = 0;
-  for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 1) over++;
-  return over / a.length;
-}
-
-const PROGRAMS: Record<string, object[]> = {
-  ...Object.fromEntries([...OPS.keys()].map((name) => [name, [{ op: 'randomResizedCrop', size: [60, 80] }, MINIMAL_SPECS[name]]])),
-  'imagenet-train': [{ op: 'randomResizedCrop', size: 64 }, { op: 'horizontalFlip' }, { op: 'colorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4 }],
-  'colour with hue': [{ op: 'randomResizedCrop', size: 64 }, { op: 'colorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 }],
-  'colour before geometry': [{ op: 'colorJitter', brightness: 0.6, contrast: 0.6 }, { op: 'resize', size: 50 }, { op: 'rotate', degrees: 30 }],
-  'enlarge': [{ op: 'centerCrop', size: 20 }, { op: 'resize', size: [97, 131] }],
-};
 
 for (const { kernels, skip } of IMPLEMENTATIONS) {
   test(`${kernels} matches the cpu reference within 1 level for every op and program`, { skip }, async () => {
@@ -64,9 +32,7 @@ for (const { kernels, skip } of IMPLEMENTATIONS) {
           const reference = runStages(image.data, image.size, plan.stages, 'cpu');
           const other = runStages(image.data, image.size, plan.stages, kernels);
           assert.deepEqual(other.size, reference.size);
-          const allowed = DISCONTINUOUS[name] ?? 0;
-          if (allowed === 0) assert.ok(maxDiff(other.data, reference.data) <= 1, `${name}, image ${i}, row ${row}: max difference ${maxDiff(other.data, reference.data)}`);
-          else assert.ok(shareOverOne(other.data, reference.data) <= allowed, `${name}, image ${i}, row ${row}: ${shareOverOne(other.data, reference.data)} of values differ by more than 1`);
+          assertConforms(name, other.data, reference.data, `image ${i}, row ${row}`);
         }
       }
     }
@@ -105,9 +71,7 @@ for (const tfBackend of ['cpu', 'wasm']) test(`the composite (stock tfjs ops) pa
         const reference = runStages(image.data, image.size, plan.stages, 'cpu');
         const composite = await runStagesComposite(tf, image.data, image.size, plan.stages);
         assert.deepEqual(composite.size, reference.size);
-        const allowed = DISCONTINUOUS[name] ?? 0;
-        if (allowed === 0) assert.ok(maxDiff(composite.data, reference.data) <= 1, `${name}, image ${i}, row ${row}: max difference ${maxDiff(composite.data, reference.data)}`);
-        else assert.ok(shareOverOne(composite.data, reference.data) <= allowed, `${name}, image ${i}, row ${row}`);
+        assertConforms(name, composite.data, reference.data, `image ${i}, row ${row}`);
       }
     }
   }

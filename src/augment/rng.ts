@@ -26,6 +26,15 @@ function words64(n: number): [number, number] {
   return [n >>> 0, Math.floor(n / 0x1_0000_0000) >>> 0];
 }
 
+/**
+ * The two 32-bit keys of a (seed, row, copy, stream) stream: draw `c` mixes them with `c`, so a
+ * GPU kernel given these keys draws the same numbers in any order.
+ */
+export function streamKeys(seed: number, sourceIndex: number, copy: number, stream: number): [keyA: number, keyB: number] {
+  const words = [...words64(seed), ...words64(sourceIndex), copy, stream];
+  return [mixWords(words), mixWords([...words, 0x85ebca6b])];
+}
+
 export class SampleRng {
   private readonly keyA: number;
   private readonly keyB: number;
@@ -33,9 +42,7 @@ export class SampleRng {
 
   /** @param stream the op's position in the pipeline, so each op draws its own numbers */
   constructor(seed: number, sourceIndex: number, copy: number, stream: number) {
-    const words = [...words64(seed), ...words64(sourceIndex), copy, stream];
-    this.keyA = mixWords(words);
-    this.keyB = mixWords([...words, 0x85ebca6b]);
+    [this.keyA, this.keyB] = streamKeys(seed, sourceIndex, copy, stream);
   }
 
   /** Uniform in [0, 1) with 53 random bits. */

@@ -1,6 +1,7 @@
 import { runStages, type Kernels } from '../../kernels/cpu/runStages.js';
-import { planSample, toDecodedPixels, type PipelineStep, type SamplePlan } from '../augment/pipeline.js';
+import type { PipelineStep, SamplePlan } from '../augment/pipeline.js';
 import type { DecodedImage, RgbImage } from '../codec/decode.js';
+import { planCopies } from './plans.js';
 
 export interface AugmentedCopy extends RgbImage {
   params: SamplePlan['params'];
@@ -13,9 +14,8 @@ export interface AugmentedCopy extends RgbImage {
  * sample is a pure function of (seed, row, copy).
  */
 export function augmentImage(image: DecodedImage, steps: readonly PipelineStep[], seed: number, sourceIndex: number, copies: number, kernels: Kernels = 'cpu'): AugmentedCopy[] {
-  return Array.from({ length: copies }, (_, copy) => {
-    const plan = planSample(steps, seed, sourceIndex, copy, { width: image.sourceWidth, height: image.sourceHeight });
-    const out = runStages(image.data, image, toDecodedPixels(plan.stages, image), kernels);
+  return planCopies(image, steps, seed, sourceIndex, copies).map((plan) => {
+    const out = runStages(image.data, image, plan.stages, kernels);
     return { data: out.data, width: out.size.width, height: out.size.height, params: plan.params };
   });
 }

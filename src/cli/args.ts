@@ -42,7 +42,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'workers', type: 'string', value: 'N', help: 'decode/encode worker threads (number of cores)', apply: (o, v) => (o.workers = integer('workers', v)) },
   { name: 'format', type: 'string', value: 'F', help: 'output format: jpeg, png, webp or raw (jpeg)', apply: (o, v) => (o.format = v as RemuxOptions['format']) },
   { name: 'quality', type: 'string', value: 'Q', help: 'JPEG/WebP quality 1-100 (90)', apply: (o, v) => (o.quality = number('quality', v)) },
-  { name: 'backend', type: 'string', value: 'B', help: 'pixel kernels: wasm (WASM SIMD) or cpu (TypeScript reference) (wasm)', apply: (o, v) => (o.backend = v as RemuxOptions['backend']) },
+  { name: 'backend', type: 'string', value: 'B', help: 'pixel kernels: wasm (WASM SIMD), cpu (TypeScript reference) or webgpu (WGSL on the GPU, batched) (wasm)', apply: (o, v) => (o.backend = v as RemuxOptions['backend']) },
   { name: 'codec', type: 'string', value: 'C', help: 'JPEG codec: auto, jpeg-turbo, sharp or jpeg-js (auto)', apply: (o, v) => (o.codec = v as RemuxOptions['codec']) },
   { name: 'rows-per-shard', type: 'string', value: 'N', help: 'rows per parquet shard (sized for ~256 MB shards)', apply: (o, v) => (o.rowsPerShard = integer('rows-per-shard', v)) },
   { name: 'row-group-size', type: 'string', value: 'N', help: 'rows per parquet row group (100)', apply: (o, v) => (o.rowGroupSize = integer('row-group-size', v)) },

@@ -1,10 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { RemuxError } from '../errors.js';
 import { DecodeError } from './decode.js';
-import type { EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { RgbImage } from './decode.js';
+import type { DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+
+type Success = Extract<WorkerResponse, { ok: true }>;
 
 interface Pending {
-  resolve: (copies: EncodedCopy[]) => void;
+  resolve: (response: Success) => void;
   reject: (error: Error) => void;
 }
 
@@ -34,7 +37,7 @@ export class WorkerPool {
       const task = slot.pending.get(response.id);
       if (!task) return;
       slot.pending.delete(response.id);
-      if (response.ok) task.resolve(response.copies);
+      if (response.ok) task.resolve(response);
       else task.reject(response.badInput ? new DecodeError(response.error) : new RemuxError('ERR_REMUX_WORKER', response.error));
     });
     const fail = (error: Error) => {
@@ -53,14 +56,35 @@ export class WorkerPool {
    * Decodes, augments and encodes one source image. The bytes are copied (the source's buffer is
    * shared with other rows); a `DecodeError` means the image is at fault.
    */
-  remux(bytes: Uint8Array, sourceIndex: number): Promise<EncodedCopy[]> {
-    if (this.failure) return Promise.reject(this.failure);
+  async remux(bytes: Uint8Array, sourceIndex: number): Promise<EncodedCopy[]> {
     const own = bytes.slice();
-    const request: WorkerRequest = { id: this.nextId++, bytes: own, sourceIndex };
+    const response = await this.send({ id: this.nextId++, kind: 'remux', bytes: own, sourceIndex }, [own.buffer]);
+    if (!('copies' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a remux task without bytes');
+    return response.copies;
+  }
+
+  /** Decodes one source image and plans its copies (batched backends); same errors as `remux`. */
+  async decode(bytes: Uint8Array, sourceIndex: number): Promise<DecodedSample> {
+    const own = bytes.slice();
+    const response = await this.send({ id: this.nextId++, kind: 'decode', bytes: own, sourceIndex }, [own.buffer]);
+    if (!('decoded' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a decode task without pixels');
+    return response.decoded;
+  }
+
+  /** Encodes one augmented copy; its pixels are moved to the worker. */
+  async encode(image: RgbImage, params: DecodedSample['plans'][number]['params']): Promise<EncodedCopy> {
+    const response = await this.send({ id: this.nextId++, kind: 'encode', image, params }, [image.data.buffer as ArrayBuffer]);
+    if (!('copies' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered an encode task without bytes');
+    return response.copies[0];
+  }
+
+  /** Sends a task to the worker with the fewest tasks in flight. */
+  private send(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<Success> {
+    if (this.failure) return Promise.reject(this.failure);
     const slot = this.slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
     return new Promise((resolve, reject) => {
       slot.pending.set(request.id, { resolve, reject });
-      slot.worker.postMessage(request, [own.buffer]);
+      slot.worker.postMessage(request, transfer);
     });
   }
 

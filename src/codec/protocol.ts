@@ -1,7 +1,7 @@
 import type { Kernels } from '../../kernels/cpu/runStages.js';
 import type { StepSpec } from '../augment/op.js';
 import type { SamplePlan } from '../augment/pipeline.js';
-import type { CodecName } from './decode.js';
+import type { CodecName, DecodedImage, RgbImage } from './decode.js';
 import type { EncodeOptions } from './encode.js';
 
 /** What every worker is started with: the whole job, so a task only names its row. */
@@ -13,15 +13,19 @@ export interface WorkerInit {
   copies: number;
   encode: EncodeOptions;
   recordParams: boolean;
+  /** The kernels of `remux` tasks (the CPU backends). */
   backend: Kernels;
 }
 
-/** Decode one source image, augment its copies, encode them. */
-export interface WorkerRequest {
-  id: number;
-  bytes: Uint8Array;
-  sourceIndex: number;
-}
+/**
+ * A task. `remux`: decode one source image, augment its copies, encode them (the CPU backends).
+ * The batched (GPU) backends split that in two: `decode` (decode and plan the copies; the
+ * pixels come back) and `encode` (one augmented copy).
+ */
+export type WorkerRequest =
+  | { id: number; kind: 'remux'; bytes: Uint8Array; sourceIndex: number }
+  | { id: number; kind: 'decode'; bytes: Uint8Array; sourceIndex: number }
+  | { id: number; kind: 'encode'; image: RgbImage; params: SamplePlan['params'] };
 
 export interface EncodedCopy {
   bytes: Uint8Array;
@@ -29,7 +33,14 @@ export interface EncodedCopy {
   params: SamplePlan['params'] | null;
 }
 
+/** A decoded source image and the programs of its copies, for a batched backend. */
+export interface DecodedSample {
+  image: DecodedImage;
+  plans: SamplePlan[];
+}
+
 export type WorkerResponse =
   | { id: number; ok: true; copies: EncodedCopy[] }
+  | { id: number; ok: true; decoded: DecodedSample }
   /** `badInput`: the image itself is at fault (skip the row), not remux. */
   | { id: number; ok: false; error: string; badInput: boolean };

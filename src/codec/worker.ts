@@ -1,14 +1,18 @@
 /**
  * A worker thread: decodes a source image at the DCT scale the pipeline allows, augments its
- * copies with the CPU kernels and encodes them. Only compressed bytes cross threads.
+ * copies with the CPU kernels and encodes them; only compressed bytes cross threads. For a
+ * batched (GPU) backend it decodes and plans (`decode`) and encodes (`encode`) separately.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeDivisor, parsePipeline } from '../augment/pipeline.js';
 import { augmentImage } from '../backend/cpu.js';
+import { planCopies } from '../backend/plans.js';
 import { DecodeError, decodeImage, type DecodeOptions } from './decode.js';
 import { encodeImage } from './encode.js';
 import { sharpLib } from './libraries.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+
+type Success = Extract<WorkerResponse, { ok: true }>;
 
 const init = workerData as WorkerInit;
 // The spec arrives with every default filled in, so the defaults passed here are never used.
@@ -21,21 +25,31 @@ sharpLib()?.cache(false);
 const port = parentPort!;
 port.on('message', (request: WorkerRequest) => {
   handle(request).then(
-    (response) => port.postMessage(response, response.copies.map((c) => c.bytes.buffer as ArrayBuffer)),
+    (response) => port.postMessage(response, transferables(response)),
     (error: unknown) =>
       port.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), badInput: error instanceof DecodeError } satisfies WorkerResponse),
   );
 });
 
-async function handle(request: WorkerRequest): Promise<WorkerResponse & { ok: true }> {
+async function handle(request: WorkerRequest): Promise<Success> {
+  if (request.kind === 'encode') return { id: request.id, ok: true, copies: [{ bytes: own(await encodeImage(request.image, init.encode)), params: init.recordParams ? request.params : null }] };
   const image = await decodeImage(request.bytes, decodeOptions);
+  if (request.kind === 'decode') {
+    const decoded = { ...image, data: own(image.data) };
+    return { id: request.id, ok: true, decoded: { image: decoded, plans: planCopies(decoded, steps, init.seed, request.sourceIndex, init.copies) } };
+  }
   const augmented = augmentImage(image, steps, init.seed, request.sourceIndex, init.copies, init.backend);
   const copies = [];
   for (const copy of augmented) copies.push({ bytes: own(await encodeImage(copy, init.encode)), params: init.recordParams ? copy.params : null });
   return { id: request.id, ok: true, copies };
 }
 
-/** Encoders may return views into shared or external memory: copy into a transferable buffer. */
+function transferables(response: Success): ArrayBuffer[] {
+  if ('decoded' in response) return [response.decoded.image.data.buffer as ArrayBuffer];
+  return response.copies.map((c) => c.bytes.buffer as ArrayBuffer);
+}
+
+/** Codecs may return views into shared or external memory: copy into a transferable buffer. */
 function own(bytes: Uint8Array): Uint8Array {
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
