@@ -47,6 +47,7 @@ export function sliceRows(chunkRows: readonly number[], slice: Slice, limit = In
     if (who > slice.index && end < 0) end = firstRow;
     firstRow += rows;
   }
-  if (start < 0) return { start: total, end: total };
-  return { start, end: end < 0 ? total : end };
+  if (end < 0) end = total;
+  // A slice that owns no chunk (more slices than chunks) is empty, where its chunks would start.
+  return { start: start < 0 ? end : start, end };
 }
