@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { crc32 } from 'node:zlib';
+import { parquetMetadataAsync } from 'hyparquet';
 import jpeg from 'jpeg-js';
 import sharp from 'sharp';
 import { remux } from '../src/index.js';
@@ -77,6 +78,32 @@ test('a truncated or non-parquet source file is refused in one line, naming the 
     assert.match(result.stderr, new RegExp(`^remux: source .*${name}: not a readable parquet file \\(.*\\)\\n$`));
   }
 });
+
+test('a row group that fails to decode stops the run with its rows named; the shards before it stay committed', async () => {
+  const source = await photosParquet(24, 6);
+  const original = await readFile(source);
+  const bytes = Buffer.from(original);
+  const metadata = await parquetMetadataAsync(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const pageOffset = Number(metadata.row_groups[2].columns[0].meta_data!.data_page_offset);
+  bytes.fill(0xff, pageOffset, pageOffset + 24); // the page header of row group 2's image column
+  await writeFile(source, bytes);
+  const out = await tempDir('faults-rg');
+  const args = ['--copies', '1', '--rows-per-shard', '6'];
+  const result = run(source, out, args);
+  assert.equal(result.status, 1);
+  // parquet-wasm either reports the bad page or traps inside WASM; both end as one line naming the row group.
+  assert.match(result.stderr, /^remux: source .*train\.parquet: (cannot read )?row group 2 \(rows 12–17\): .*--resume\n$|^remux: source .*train\.parquet: cannot read row group 2 \(rows 12–17\): [^\n]*\n$/);
+  const { rows } = await readOutput(out);
+  assert.deepEqual(rows.map((r) => Number(r.source_index)), Array.from({ length: rows.length }, (_, i) => i), 'what is committed is a prefix');
+  assert.ok(rows.length <= 12);
+
+  await writeFile(source, original); // the file fixed: --resume finishes the job
+  const clean = await tempDir('faults-rg-clean');
+  assert.equal(run(source, clean, args).status, 0);
+  assert.equal(run(source, out, [...args, '--resume']).status, 0);
+  assert.deepEqual(digest((await readOutput(out)).rows), digest((await readOutput(clean)).rows));
+});
+
 
 /** `bytes` with the JPEG's frame header (SOF0/SOF2) claiming `height`×`width`. */
 function claimJpegSize(bytes: Uint8Array, height: number, width: number): Uint8Array {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
+import { wasmCrashMessage } from '../util/wasmCrash.js';
 import { remux } from '../pipeline.js';
 import { parseRunArgs, runHelp } from './args.js';
 import { finalizeCommand } from './finalize.js';
@@ -76,6 +77,13 @@ function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
     },
   };
 }
+
+process.on('uncaughtException', (error) => {
+  const message = wasmCrashMessage(error);
+  if (!message) throw error;
+  process.stderr.write(`remux: ${message}\n`);
+  process.exit(1);
+});
 
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),

@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { tableFromIPC, type Schema } from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm/node';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
+import { readingInWasm } from '../util/wasmCrash.js';
 import { expandGlob, hasGlob, listFiles, statOrNull } from './files.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow } from './parquetRows.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
@@ -91,7 +92,9 @@ export async function openParquetSource(spec: string | string[], options: Source
         const file = files[f];
         let table;
         try {
+          readingInWasm(`source ${file.display}: row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1})`);
           table = tableFromIPC((await file.file.read({ rowGroups: [group], columns })).intoIPCStream());
+          readingInWasm(null);
         } catch (error) {
           throw new RemuxError('ERR_REMUX_SOURCE', `source ${file.display}: cannot read row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1}): ${messageOf(error)}`);
         }
