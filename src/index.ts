@@ -1,5 +1,6 @@
 /** The library API: the CLI is a thin layer over `remux()`. */
 export { remux, type RemuxSummary } from './pipeline.js';
+export { finalizeOutputs, type FinalizeSummary } from './sink/finalize.js';
 export type { RemuxOptions, Progress } from './options.js';
 export type { StepSpec } from './augment/op.js';
 export { parsePipeline, pipelineToSpec, planSample, defaultPipelineSpec } from './augment/pipeline.js';
