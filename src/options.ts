@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { StepSpec } from './augment/op.js';
+import type { AugmentFunction } from './augment/userFunction.js';
 import { CODECS, type CodecName } from './codec/decode.js';
 import { FORMATS, type OutputFormat } from './codec/encode.js';
 import { wasmResampler } from '../kernels/wasm/resampleWasm.js';
@@ -33,6 +34,12 @@ export interface RemuxOptions {
   seed?: number;
   /** Pipeline steps, or the path of a `.json`/`.yaml` file. Default: randomResizedCrop(size) + horizontalFlip. */
   pipeline?: StepSpec[] | string;
+  /**
+   * Your own batch augmentation, run after the pipeline on the selected backend: a module path
+   * (.ts/.mts/.js/.mjs, default export) or the function itself. Without `pipeline`/`preset`, the
+   * pipeline only resizes to `size`.
+   */
+  augment?: string | AugmentFunction;
   /** A named pipeline instead of `pipeline`: `imagenet-train`, `imagenet-eval`. */
   preset?: string;
   /** Add a `params` column with each row's sampled parameters (JSON). Default false. */
@@ -90,7 +97,7 @@ export interface RemuxOptions {
   onNote?: (note: string) => void;
 }
 
-type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry';
+type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry' | 'augment';
 export type ResolvedOptions = Required<Omit<RemuxOptions, OptionalOptions>> & Pick<RemuxOptions, OptionalOptions>;
 
 export const BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;

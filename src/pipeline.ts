@@ -1,9 +1,11 @@
 import { appendFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { runBatch } from '../kernels/webgpu/runBatch.js';
 import type { StepSpec } from './augment/op.js';
 import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
 import { remuxBatched, type RowResult } from './backend/batched.js';
+import { batchRunner } from './backend/batchRunner.js';
+import { startTfjs } from './backend/tfjs.js';
+import { loadAugment } from './augment/userFunction.js';
 import { adapterLine, startWebgpu } from './backend/webgpu.js';
 import { DecodeError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
@@ -51,18 +53,22 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const options = resolveOptions(input);
-  const steps = await choosePipeline(options);
+  // A user's function brings its own augmentation: by default the pipeline only sizes the images
+  // (shorter side to --size, then the centre), so that a batch is one tensor.
+  const sizeOnly = options.augment !== undefined && options.pipeline === undefined && options.preset === undefined;
+  const steps = await choosePipeline(sizeOnly ? { ...options, pipeline: sizeOnlyPipeline(options.size) } : options);
   const spec = pipelineToSpec(steps);
   const source = await openSource(options.source, options);
   for (const note of source.notes) options.onNote?.(note);
   // An explicitly requested GPU that cannot start stops here, with the reason, before any output.
   const gpu = options.backend === 'webgpu' ? await startWebgpu() : null;
   if (gpu) options.onNote?.(adapterLine(gpu.adapter));
+  const augment = options.augment === undefined ? null : await loadAugment(options.augment);
   const slice = { index: options.shardIndex, count: options.numShards };
   const range = sliceRows(source.chunkRows, slice, options.limit);
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
   const plan = { out: options.out, resume: options.resume, overwrite: options.overwrite, slice, prefix: shardPrefix(source.split, slice) };
-  const start = await startOutput(plan, outputFingerprint(options, source, spec), runRecord(options, source, spec, layout));
+  const start = await startOutput(plan, { ...outputFingerprint(options, source, spec), augment: augment?.fingerprint ?? null }, runRecord(options, source, spec, layout));
   if (start.note) options.onNote?.(start.note);
   const { journal } = start;
   const position = start.position ?? { sourceIndex: range.start, copy: 0 };
@@ -109,8 +115,9 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
       // narrow one would leave workers idle behind one slow image.
       const inFlight = options.workers * IN_FLIGHT_PER_WORKER;
-      const done = gpu
-        ? remuxBatched(rows, pool, (samples) => runBatch(gpu.backend, samples), { batchSize: options.batchSize, decodeWindow: inFlight })
+      const user = augment && { augment, tf: await startTfjs(gpu ? 'webgpu' : options.backend, gpu?.tf), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
+      const done = gpu || user
+        ? remuxBatched(rows, pool, batchRunner(gpu?.backend ?? null, user), { batchSize: options.batchSize, decodeWindow: inFlight, prepare: gpu ? 'decode' : 'augment' })
         : mapOrdered(rows, inFlight, (row) => remuxRow(pool, row));
       for await (const result of done) {
         if (options.signal?.aborted) throw interrupted(options.out, writer.committed);
@@ -127,7 +134,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
           await writer.append({
             image: encoded.bytes,
             path: `${String(result.row.sourceIndex).padStart(6, '0')}-${copy}.${EXTENSIONS[options.format]}`,
-            label: result.row.label,
+            label: encoded.label ?? result.row.label,
             sourceIndex: result.row.sourceIndex,
             copy,
             keep: result.row.keep,
@@ -187,6 +194,11 @@ async function recordError(path: string, source: Source, row: SourceRow, reason:
   });
 }
 
+function sizeOnlyPipeline(size: number | [number, number]): StepSpec[] {
+  const [height, width] = typeof size === 'number' ? [size, size] : size;
+  return [{ op: 'resize', size: Math.max(height, width) }, { op: 'centerCrop', size: [height, width] }];
+}
+
 /** Source rows `[from, end)`: a slice of the source, or what a resumed run has left of it. */
 async function* rowsFrom(source: Source, from: number, end: number): AsyncGenerator<SourceRow> {
   for await (const chunk of source.chunks(from)) {
@@ -237,7 +249,7 @@ function interrupted(out: string, committed: ShardInfo[]): RemuxError {
 
 /** What remux.json and the dataset card will say, kept in the journal until `finalize` writes them. */
 function runRecord(options: ResolvedOptions, source: Source, spec: StepSpec[], layout: OutputLayout): RunRecord {
-  const { onProgress: _p, onNote: _n, overwrite: _o, resume: _r, signal: _s, out: _out, pipeline: _pipeline, shardIndex: _i, token: _secret, retry: _retry, ...recorded } = options;
+  const { onProgress: _p, onNote: _n, overwrite: _o, resume: _r, signal: _s, out: _out, pipeline: _pipeline, shardIndex: _i, token: _secret, retry: _retry, augment: _augment, ...recorded } = options;
   return {
     manifest: {
       remux: packageJson.version,

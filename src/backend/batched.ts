@@ -8,19 +8,34 @@
  */
 import type { BatchImage } from '../../kernels/webgpu/runBatch.js';
 import type { BatchSample } from '../../kernels/webgpu/batchLayout.js';
+import type { SamplePlan } from '../augment/pipeline.js';
 import { DecodeError } from '../codec/decode.js';
 import type { WorkerPool } from '../codec/pool.js';
-import type { DecodedSample, EncodedCopy } from '../codec/protocol.js';
+import type { EncodedCopy } from '../codec/protocol.js';
 import type { SourceRow } from '../source/index.js';
 import { mapOrdered } from '../util/stream.js';
 
 /** What the writer gets per source row: its encoded copies, or why it was skipped. */
 export type RowResult = { row: SourceRow; copies: EncodedCopy[] } | { row: SourceRow; error: string };
 
-/** Runs one ragged batch on the device: queued on call, resolved when read back. */
-export type BatchRunner = (samples: BatchSample[]) => Promise<BatchImage[]>;
+/** One sample of a batch: its pixels, the passes still to run on them (none when a worker ran them), and who it is. */
+export interface PreparedSample extends BatchSample {
+  params: SamplePlan['params'];
+  sourceIndex: number;
+  copy: number;
+  label: number | null;
+}
 
-type Decoded = { row: SourceRow; decoded: DecodedSample } | { row: SourceRow; error: string };
+/** A batch's augmented images, and new labels when a user's function gave some. */
+export interface BatchOutput {
+  images: BatchImage[];
+  labels: number[] | null;
+}
+
+/** Runs one ragged batch: queued on call, resolved when read back. */
+export type BatchRunner = (samples: PreparedSample[]) => Promise<BatchOutput>;
+
+type Prepared = { row: SourceRow; samples: PreparedSample[] } | { row: SourceRow; error: string };
 
 /** Batches in flight: one being read back and encoded while the next is queued. */
 const BATCHES_IN_FLIGHT = 2;
@@ -29,31 +44,39 @@ export interface BatchedOptions {
   batchSize: number;
   /** Source rows being decoded at once. */
   decodeWindow: number;
+  /** What the workers do first: `decode` (and plan; the passes run on the device) or `augment` (the CPU kernels run there). */
+  prepare: 'decode' | 'augment';
 }
 
 export async function* remuxBatched(rows: AsyncIterable<SourceRow>, pool: WorkerPool, run: BatchRunner, options: BatchedOptions): AsyncGenerator<RowResult> {
-  const decoded = mapOrdered(rows, options.decodeWindow, (row) => decodeRow(pool, row));
-  const done = mapOrdered(gather(decoded, options.batchSize), BATCHES_IN_FLIGHT, (batch) => augmentAndEncode(batch, pool, run));
+  const prepared = mapOrdered(rows, options.decodeWindow, (row) => prepareRow(pool, row, options.prepare));
+  const done = mapOrdered(gather(prepared, options.batchSize), BATCHES_IN_FLIGHT, (batch) => augmentAndEncode(batch, pool, run));
   for await (const results of done) yield* results;
 }
 
-async function decodeRow(pool: WorkerPool, row: SourceRow): Promise<Decoded> {
+async function prepareRow(pool: WorkerPool, row: SourceRow, mode: BatchedOptions['prepare']): Promise<Prepared> {
   if (!row.bytes) return { row, error: row.error ?? 'no image bytes' };
+  const who = (copy: number) => ({ sourceIndex: row.sourceIndex, copy, label: row.label });
   try {
-    return { row, decoded: await pool.decode(row.bytes, row.sourceIndex) };
+    if (mode === 'augment') {
+      const copies = await pool.augment(row.bytes, row.sourceIndex);
+      return { row, samples: copies.map((c, copy) => ({ data: c.data, size: { width: c.width, height: c.height }, stages: [], params: c.params, ...who(copy) })) };
+    }
+    const { image, plans } = await pool.decode(row.bytes, row.sourceIndex);
+    return { row, samples: plans.map((plan, copy) => ({ data: image.data, size: { width: image.width, height: image.height }, stages: plan.stages, params: plan.params, ...who(copy) })) };
   } catch (error) {
     if (error instanceof DecodeError) return { row, error: error.message };
     throw error;
   }
 }
 
-/** Groups decoded rows, in order, into batches of at least `batchSize` samples (a row's copies stay together). */
-export async function* gather(decoded: AsyncIterable<Decoded>, batchSize: number): AsyncGenerator<Decoded[]> {
-  let batch: Decoded[] = [];
+/** Groups prepared rows, in order, into batches of at least `batchSize` samples (a row's copies stay together). */
+export async function* gather(prepared: AsyncIterable<Prepared>, batchSize: number): AsyncGenerator<Prepared[]> {
+  let batch: Prepared[] = [];
   let samples = 0;
-  for await (const item of decoded) {
+  for await (const item of prepared) {
     batch.push(item);
-    if ('decoded' in item) samples += item.decoded.plans.length;
+    if ('samples' in item) samples += item.samples.length;
     if (samples >= batchSize) {
       yield batch;
       batch = [];
@@ -63,23 +86,20 @@ export async function* gather(decoded: AsyncIterable<Decoded>, batchSize: number
   if (batch.length > 0) yield batch;
 }
 
-/** Queues the batch's samples on the device (synchronously, on call), then encodes what comes back. */
-function augmentAndEncode(batch: Decoded[], pool: WorkerPool, run: BatchRunner): Promise<RowResult[]> {
-  const samples: BatchSample[] = [];
-  for (const item of batch) {
-    if (!('decoded' in item)) continue;
-    const { image, plans } = item.decoded;
-    for (const plan of plans) samples.push({ data: image.data, size: { width: image.width, height: image.height }, stages: plan.stages });
-  }
-  const images = samples.length > 0 ? run(samples) : Promise.resolve([]);
-  return images.then((augmented) => {
+/** Queues the batch's samples (synchronously, on call), then encodes what comes back. */
+function augmentAndEncode(batch: Prepared[], pool: WorkerPool, run: BatchRunner): Promise<RowResult[]> {
+  const samples = batch.flatMap((item) => ('samples' in item ? item.samples : []));
+  const output = samples.length > 0 ? run(samples) : Promise.resolve({ images: [], labels: null });
+  return output.then(({ images, labels }) => {
     let next = 0;
     return Promise.all(
       batch.map(async (item): Promise<RowResult> => {
-        if (!('decoded' in item)) return item;
-        const copies = item.decoded.plans.map((plan) => {
-          const out = augmented[next++];
-          return pool.encode({ data: out.data, width: out.size.width, height: out.size.height }, plan.params);
+        if (!('samples' in item)) return item;
+        const copies = item.samples.map(async (sample) => {
+          const index = next++;
+          const out = images[index];
+          const encoded = await pool.encode({ data: out.data, width: out.size.width, height: out.size.height }, sample.params);
+          return labels ? { ...encoded, label: labels[index] } : encoded;
         });
         return { row: item.row, copies: await Promise.all(copies) };
       }),

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { RemuxError } from '../errors.js';
 import { DecodeError } from './decode.js';
 import type { RgbImage } from './decode.js';
-import type { DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { AugmentedCopy, DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
 
@@ -69,6 +69,14 @@ export class WorkerPool {
     const response = await this.send({ id: this.nextId++, kind: 'decode', bytes: own, sourceIndex }, [own.buffer]);
     if (!('decoded' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a decode task without pixels');
     return response.decoded;
+  }
+
+  /** Decodes and augments one source image on the CPU; its copies' pixels come back (same errors as `remux`). */
+  async augment(bytes: Uint8Array, sourceIndex: number): Promise<AugmentedCopy[]> {
+    const own = bytes.slice();
+    const response = await this.send({ id: this.nextId++, kind: 'augment', bytes: own, sourceIndex }, [own.buffer]);
+    if (!('augmented' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered an augment task without pixels');
+    return response.augmented;
   }
 
   /** Encodes one augmented copy; its pixels are moved to the worker. */

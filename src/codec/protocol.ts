@@ -20,17 +20,26 @@ export interface WorkerInit {
 /**
  * A task. `remux`: decode one source image, augment its copies, encode them (the CPU backends).
  * The batched (GPU) backends split that in two: `decode` (decode and plan the copies; the
- * pixels come back) and `encode` (one augmented copy).
+ * pixels come back) and `encode` (one augmented copy). `augment` decodes and augments on the CPU
+ * and sends the pixels back, for a user's batch function to run before `encode`.
  */
 export type WorkerRequest =
   | { id: number; kind: 'remux'; bytes: Uint8Array; sourceIndex: number }
   | { id: number; kind: 'decode'; bytes: Uint8Array; sourceIndex: number }
+  | { id: number; kind: 'augment'; bytes: Uint8Array; sourceIndex: number }
   | { id: number; kind: 'encode'; image: RgbImage; params: SamplePlan['params'] };
 
 export interface EncodedCopy {
   bytes: Uint8Array;
+  /** A new label, when a user's `--augment` function returned labels. */
+  label?: number;
   /** The sampled parameters, with `recordParams`. */
   params: SamplePlan['params'] | null;
+}
+
+/** One copy augmented by the CPU kernels: its pixels and sampled parameters. */
+export interface AugmentedCopy extends RgbImage {
+  params: SamplePlan['params'];
 }
 
 /** A decoded source image and the programs of its copies, for a batched backend. */
@@ -42,5 +51,6 @@ export interface DecodedSample {
 export type WorkerResponse =
   | { id: number; ok: true; copies: EncodedCopy[] }
   | { id: number; ok: true; decoded: DecodedSample }
+  | { id: number; ok: true; augmented: AugmentedCopy[] }
   /** `badInput`: the image itself is at fault (skip the row), not remux. */
   | { id: number; ok: false; error: string; badInput: boolean };

@@ -39,6 +39,7 @@ async function handle(request: WorkerRequest): Promise<Success> {
     return { id: request.id, ok: true, decoded: { image: decoded, plans: planCopies(decoded, steps, init.seed, request.sourceIndex, init.copies) } };
   }
   const augmented = augmentImage(image, steps, init.seed, request.sourceIndex, init.copies, init.backend);
+  if (request.kind === 'augment') return { id: request.id, ok: true, augmented: augmented.map((copy) => ({ ...copy, data: own(copy.data) })) };
   const copies = [];
   for (const copy of augmented) copies.push({ bytes: own(await encodeImage(copy, init.encode)), params: init.recordParams ? copy.params : null });
   return { id: request.id, ok: true, copies };
@@ -46,6 +47,7 @@ async function handle(request: WorkerRequest): Promise<Success> {
 
 function transferables(response: Success): ArrayBuffer[] {
   if ('decoded' in response) return [response.decoded.image.data.buffer as ArrayBuffer];
+  if ('augmented' in response) return response.augmented.map((c) => c.data.buffer as ArrayBuffer);
   return response.copies.map((c) => c.bytes.buffer as ArrayBuffer);
 }
 

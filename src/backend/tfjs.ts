@@ -1,0 +1,36 @@
+/**
+ * TensorFlow.js on the CPU backends, for what must run as tensors there (a user's `--augment`
+ * function): tfjs's own `wasm` backend for `--backend wasm`, its `cpu` backend for `--backend cpu`.
+ * tfjs-core's Node build leaves out the chained ops (`t.mul(…)`) that user code expects; the ones
+ * whose chained form is `op(this, …args)` are added here, as `@tensorflow/tfjs` would.
+ */
+import type * as tfjs from '@tensorflow/tfjs-core';
+import { RemuxError, messageOf } from '../errors.js';
+
+const CHAINED = ['abs', 'add', 'sub', 'mul', 'div', 'divNoNan', 'pow', 'sqrt', 'square', 'exp', 'log', 'neg', 'round', 'floor', 'ceil', 'sign', 'clipByValue', 'minimum', 'maximum', 'mod', 'reshape', 'slice', 'tile', 'transpose', 'expandDims', 'squeeze', 'cast', 'sum', 'mean', 'max', 'min', 'prod', 'argMax', 'argMin', 'all', 'any', 'cumsum', 'greater', 'greaterEqual', 'less', 'lessEqual', 'equal', 'notEqual', 'logicalAnd', 'logicalOr', 'logicalNot', 'reverse', 'relu', 'sigmoid', 'tanh', 'matMul', 'resizeBilinear', 'resizeNearestNeighbor', 'pad', 'mirrorPad', 'gather', 'stridedSlice', 'split', 'unstack'] as const;
+
+function registerChainedOps(tf: typeof tfjs): void {
+  const prototype = tf.Tensor.prototype as unknown as Record<string, unknown>;
+  const ops = tf as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of CHAINED) {
+    if (typeof prototype[name] === 'function' || typeof ops[name] !== 'function') continue;
+    prototype[name] = function (this: tfjs.Tensor, ...args: unknown[]) {
+      return ops[name](this, ...args);
+    };
+  }
+}
+
+export async function startTfjs(backend: 'cpu' | 'wasm' | 'webgpu', tf?: typeof tfjs): Promise<typeof tfjs> {
+  const core = tf ?? (await import('@tensorflow/tfjs-core'));
+  registerChainedOps(core);
+  if (backend === 'webgpu') return core; // already started on the GPU by the webgpu backend
+  try {
+    await (backend === 'wasm' ? import('@tensorflow/tfjs-backend-wasm') : import('@tensorflow/tfjs-backend-cpu'));
+    if (!(await core.setBackend(backend))) throw new Error('setBackend returned false');
+    // The cpu backend greets Node users once with a banner recommending tfjs-node: not our users' concern.
+    if (backend === 'cpu') (core.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  } catch (error) {
+    throw new RemuxError('ERR_REMUX_TFJS', `TensorFlow.js ${backend} backend did not start: ${messageOf(error)}`, { cause: error });
+  }
+  return core;
+}
