@@ -82,3 +82,11 @@ test('remux doctor names Node, cores, codecs and every backend with whether it c
   if (process.env.REMUX_REQUIRE_WEBGPU === '1') assert.match(result.stdout, /^ {2}webgpu {6}webgpu adapter: .*software adapter/m);
   else assert.match(result.stdout, /^ {2}webgpu {6}(webgpu adapter: |unavailable: )/m);
 });
+
+test('docs/cli.md is the reference generated from the command definitions (npm run docs:cli)', async () => {
+  const { cliReference } = await import('../src/cli/commands.js');
+  const { readFile } = await import('node:fs/promises');
+  const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+  assert.equal(await readFile('docs/cli.md', 'utf8'), cliReference(version), 'docs/cli.md is out of date: run npm run docs:cli');
+  assert.equal(cli('--help').stdout, (await import('../src/cli/commands.js')).mainHelp(version));
+});

@@ -39,7 +39,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'preset', type: 'string', value: 'NAME', help: 'a named pipeline instead of --pipeline: imagenet-train, imagenet-eval, randaugment, trivialaugment', apply: (o, v) => (o.preset = v) },
   { name: 'augment', type: 'string', value: 'FILE', help: 'your own batch function (.ts/.mts/.js/.mjs, default export (batch, ctx) => batch), run after the pipeline', apply: (o, v) => (o.augment = v) },
   { name: 'record-params', type: 'boolean', help: 'add a params column with each row\'s sampled parameters (JSON)' },
-  { name: 'batch-size', type: 'string', value: 'N', help: 'images per augment batch on batched (GPU) backends; never changes the output (64)', apply: (o, v) => (o.batchSize = integer('batch-size', v)) },
+  { name: 'batch-size', type: 'string', value: 'N', help: 'images per batch on GPU backends and for --augment; never changes the output (64)', apply: (o, v) => (o.batchSize = integer('batch-size', v)) },
   { name: 'workers', type: 'string', value: 'N', help: 'decode/encode worker threads (number of cores)', apply: (o, v) => (o.workers = integer('workers', v)) },
   { name: 'format', type: 'string', value: 'F', help: 'output format: jpeg, png, webp or raw (jpeg)', apply: (o, v) => (o.format = v as RemuxOptions['format']) },
   { name: 'quality', type: 'string', value: 'Q', help: 'JPEG/WebP quality 1-100 (90)', apply: (o, v) => (o.quality = number('quality', v)) },

@@ -4,6 +4,7 @@ import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { wasmCrashMessage } from '../util/wasmCrash.js';
 import { remux } from '../pipeline.js';
 import { parseRunArgs, runHelp } from './args.js';
+import { mainHelp } from './commands.js';
 import { doctorCommand } from './doctor.js';
 import { finalizeCommand } from './finalize.js';
 import { previewCommand } from './preview.js';
@@ -11,21 +12,12 @@ import { progressReporter, summaryText } from './progress.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
-const HELP = `remux ${version}: bake image augmentations into a dataset, streamed into sharded parquet
-
-Usage:
-  remux run <source> --out <dir> [options]      remux a dataset (remux run --help for the options)
-  remux preview <source> -o <grid.png> [...]    contact sheet of augmented copies (remux preview --help)
-  remux finalize <out> [<more outs>…]           join the slices of a partitioned run (remux finalize --help)
-  remux doctor                                  what this machine offers: Node, cores, codecs, backends, GPU adapter
-  remux --version
-`;
 
 /** Exit codes: 0 done, 1 the run failed, 2 bad usage or bad input (nothing was started), 130 interrupted (resumable). */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(HELP);
+    process.stdout.write(mainHelp(version));
     return command === undefined ? 2 : 0;
   }
   if (command === '--version' || command === '-v') {
