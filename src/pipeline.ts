@@ -217,6 +217,7 @@ function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: u
     revision: options.revision ?? null,
     split: source.split,
     sourceRows: source.totalRows,
+    sourceVersion: source.version ?? null,
     imageColumn: options.imageColumn ?? null,
     labelColumn: options.labelColumn ?? null,
     keepColumns: options.keepColumns,

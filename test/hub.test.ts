@@ -322,3 +322,25 @@ test('remux run takes --config, --revision, --token and --endpoint', () => {
   assert.deepEqual([options.source, options.config, options.revision, options.token, options.endpoint], ['owner/name', 'c', 'r', 'hf_x', 'http://127.0.0.1:1']);
   for (const flag of ['--config NAME', '--revision REV', '--token TOKEN', '--endpoint URL']) assert.ok(runHelp().includes(flag), flag);
 });
+
+test('a file that changes on the hub during a run stops it (ETag); a changed repo makes --resume refuse, naming it', async () => {
+  const repo = `${root}/owner/moving/main/data`;
+  const photos = (await samplePhotos()).slice(0, 12);
+  const rows = (shift: number) => photos.map((p, i) => ({ bytes: p.bytes, label: (p.label + shift) % 3, caption: `c${i}` }));
+  await mkdir(repo, { recursive: true });
+  await writeHfParquet(`${repo}/train-00000-of-00001.parquet`, rows(0), { labelNames: SAMPLE_CLASSES, rowGroupSize: 4 });
+
+  const source = await openSource('owner/moving', hubOptions());
+  const chunks = source.chunks()[Symbol.asyncIterator]();
+  await chunks.next();
+  await writeHfParquet(`${repo}/train-00000-of-00001.parquet`, rows(1), { labelNames: SAMPLE_CLASSES, rowGroupSize: 4 });
+  await assert.rejects(async () => {
+    while (!(await chunks.next()).done);
+  }, /^RemuxError: source data\/train-00000-of-00001\.parquet changed on the hub during the run \(ETag "[0-9a-f]+" became "[0-9a-f]+"\): pin --revision to a commit, or start again$/);
+
+  const out = await tempDir('moving');
+  const options = { source: 'owner/moving', out, endpoint: hub.url, retry, size: 32, workers: 1, rowsPerShard: 4, rowGroupSize: 4 };
+  await remux(options);
+  await writeHfParquet(`${repo}/train-00000-of-00001.parquet`, rows(2), { labelNames: SAMPLE_CLASSES, rowGroupSize: 4 });
+  await assert.rejects(remux({ ...options, resume: true }), /--resume: the output in .* was made with other options \(sourceVersion: "[0-9a-f]+" → "[0-9a-f]+"\)/);
+});

@@ -111,12 +111,13 @@ function networkError(error: unknown): string {
  * (what hyparquet's `AsyncBuffer.slice` returns). Anything but a 206 of the right length is an
  * {@link HttpStatusError}: a server that ignores `Range` would send the whole file.
  */
-export async function fetchRange(fetcher: typeof fetch, url: string, start: number, end: number, headers: Record<string, string>): Promise<ArrayBuffer> {
+export async function fetchRange(fetcher: typeof fetch, url: string, start: number, end: number, headers: Record<string, string>, check?: (response: Response) => void): Promise<ArrayBuffer> {
   if (end <= start) return new ArrayBuffer(0);
   const path = new URL(url).pathname;
   const response = await fetcher(url, { headers: { ...headers, Range: `bytes=${start}-${end - 1}` } });
   if (response.status === 200) throw new HttpStatusError(200, path, 'the server ignored the Range header (expected 206 Partial Content)');
   if (response.status !== 206) throw new HttpStatusError(response.status, path, `status ${response.status}`);
+  check?.(response);
   const body = await response.arrayBuffer();
   if (body.byteLength !== end - start) throw new HttpStatusError(206, path, `expected ${end - start} bytes for range ${start}-${end - 1} but received ${body.byteLength}`);
   return body;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DataType, tableFromIPC, type Schema } from 'apache-arrow';
 import { parquetMetadata, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -70,10 +71,10 @@ export async function openHubSource(spec: string, repo: string, options: SourceO
   // The conversion names a split by its folder, whatever the name; a repo by HF's file-name rules.
   const splitOf = conversion ? (p: string) => p.split('/')[1] ?? null : splitOfPath;
   const { split, paths } = selectSplit(inConfig.map((f) => f.path), options.split, what, notes, splitOf);
-  const sizes = new Map(inConfig.map((f) => [f.path, f.size]));
+  const byPath = new Map(inConfig.map((f) => [f.path, f]));
 
   const files: HubFile[] = [];
-  const opened = mapOrdered(arrayIterable(paths), OPEN_CONCURRENCY, (path) => openHubFile(hub, revision, path, sizes.get(path)!));
+  const opened = mapOrdered(arrayIterable(paths), OPEN_CONCURRENCY, (path) => openHubFile(hub, revision, path, byPath.get(path)!.size));
   for await (const file of opened) files.push(file);
 
   const schema = files[0].schema;
@@ -108,6 +109,7 @@ export async function openHubSource(spec: string, repo: string, options: SourceO
     description: spec,
     notes,
     split,
+    version: createHash('sha256').update(JSON.stringify(paths.map((p) => [p, byPath.get(p)!.oid]))).digest('hex').slice(0, 16),
     totalRows: files.reduce((n, f) => n + f.rowGroups.reduce((a, b) => a + b, 0), 0),
     chunkRows: files.flatMap((f) => f.rowGroups),
     labelNames,
@@ -150,6 +152,8 @@ async function findParquet(hub: Hub, revision: string, notes: string[]): Promise
 interface ListedFile {
   path: string;
   size: number;
+  /** The content's id in the repo (the LFS sha256, else the git blob id). */
+  oid: string;
 }
 
 /** The repo's `.parquet` files at `revision`, with their sizes; null when the revision (or repo) does not exist. */
@@ -160,7 +164,7 @@ async function listParquet(hub: Hub, revision: string): Promise<ListedFile[] | n
     // The client puts the revision into the path as it is: encoded, `refs/convert/parquet` stays one segment.
     const entries = listFiles({ repo: { type: 'dataset', name: hub.repo }, revision: encodeURIComponent(revision), recursive: true, hubUrl: hub.endpoint, accessToken: hub.token, fetch: hub.fetch });
     for await (const entry of entries) {
-      if (entry.type === 'file' && entry.path.endsWith('.parquet')) files.push({ path: entry.path, size: entry.size });
+      if (entry.type === 'file' && entry.path.endsWith('.parquet')) files.push({ path: entry.path, size: entry.size, oid: entry.lfs?.oid ?? entry.oid ?? '' });
     }
   } catch (error) {
     if (error instanceof HubApiError) {
@@ -204,7 +208,8 @@ async function openHubFile(hub: Hub, revision: string, path: string, size: numbe
   const url = `${hub.endpoint}/datasets/${hub.repo}/resolve/${encodeURIComponent(revision)}/${path.split('/').map(encodeURIComponent).join('/')}`;
   // Node's fetch drops the Authorization header when a redirect leaves the hub's origin (a CDN).
   const headers: Record<string, string> = hub.token ? { Authorization: `Bearer ${hub.token}` } : {};
-  const buffer: AsyncBuffer = { byteLength: size, slice: (start, end = size) => fetchRange(hub.fetch, url, start, end, headers) };
+  const check = sameVersion(path);
+  const buffer: AsyncBuffer = { byteLength: size, slice: (start, end = size) => fetchRange(hub.fetch, url, start, end, headers, check) };
   try {
     const footer = await readFooter(buffer);
     const metadata = parquetMetadata(footer);
@@ -216,6 +221,20 @@ async function openHubFile(hub: Hub, revision: string, path: string, size: numbe
     if (error instanceof RemuxError) throw error;
     throw new UsageError(`source ${path}: not a readable parquet file (${messageOf(error)})`);
   }
+}
+
+/**
+ * Every read of a file must see one version of it: a branch pushed to during a run would
+ * otherwise mix row groups of two versions. The first ETag is the file's; another one stops the run.
+ */
+function sameVersion(path: string): (response: Response) => void {
+  let first: string | null = null;
+  return (response) => {
+    const tag = response.headers.get('etag');
+    if (tag === null) return;
+    first ??= tag;
+    if (tag !== first) throw new RemuxError('ERR_REMUX_SOURCE', `source ${path} changed on the hub during the run (ETag ${first} became ${tag}): pin --revision to a commit, or start again`);
+  };
 }
 
 const MAGIC = new TextEncoder().encode('PAR1');

@@ -30,6 +30,8 @@ export interface Source {
   /** Choices made for the user that they should hear about (a split picked, a column skipped). */
   readonly notes: string[];
   readonly split: string;
+  /** What identifies the content read (hub: the files' ids in the repo), so --resume can refuse a source that changed; absent for local files. */
+  readonly version?: string;
   /** Rows in the source (from metadata or a directory listing, without reading data). */
   readonly totalRows: number;
   /** Class names when the labels are a ClassLabel (or folder names); null when labels are plain ints. */
