@@ -5,7 +5,7 @@ import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
 import { remuxBatched, type RowResult } from './backend/batched.js';
 import { batchRunner } from './backend/batchRunner.js';
 import { startTfjs } from './backend/tfjs.js';
-import { loadAugment } from './augment/userFunction.js';
+import { loadAugment, pipelineChoice } from './augment/userFunction.js';
 import { adapterLine, startWebgpu } from './backend/webgpu.js';
 import { DecodeError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
@@ -53,10 +53,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const options = resolveOptions(input);
-  // A user's function brings its own augmentation: by default the pipeline only sizes the images
-  // (shorter side to --size, then the centre), so that a batch is one tensor.
-  const sizeOnly = options.augment !== undefined && options.pipeline === undefined && options.preset === undefined;
-  const steps = await choosePipeline(sizeOnly ? { ...options, pipeline: sizeOnlyPipeline(options.size) } : options);
+  const steps = await choosePipeline(pipelineChoice(options));
   const spec = pipelineToSpec(steps);
   const source = await openSource(options.source, options);
   for (const note of source.notes) options.onNote?.(note);
@@ -194,10 +191,6 @@ async function recordError(path: string, source: Source, row: SourceRow, reason:
   });
 }
 
-function sizeOnlyPipeline(size: number | [number, number]): StepSpec[] {
-  const [height, width] = typeof size === 'number' ? [size, size] : size;
-  return [{ op: 'resize', size: Math.max(height, width) }, { op: 'centerCrop', size: [height, width] }];
-}
 
 /** Source rows `[from, end)`: a slice of the source, or what a resumed run has left of it. */
 async function* rowsFrom(source: Source, from: number, end: number): AsyncGenerator<SourceRow> {

@@ -1,6 +1,8 @@
 import type { StepSpec } from './augment/op.js';
 import { choosePipeline, decodeDivisor } from './augment/pipeline.js';
 import { augmentImage } from './backend/cpu.js';
+import { startTfjs } from './backend/tfjs.js';
+import { loadAugment, pipelineChoice, runUserAugment, type AugmentFunction } from './augment/userFunction.js';
 import { DecodeError, decodeImage } from './codec/decode.js';
 import { sharpLib } from './codec/libraries.js';
 import { DEFAULT_MAX_PIXELS } from './options.js';
@@ -21,6 +23,13 @@ export interface PreviewOptions {
   seed?: number;
   split?: string;
   imageColumn?: string;
+  /** A user's batch function, run on each row's copies after the pipeline (tfjs's wasm backend). */
+  augment?: string | AugmentFunction;
+  /** Hub datasets, as for `remux run`. */
+  config?: string;
+  revision?: string;
+  token?: string;
+  endpoint?: string;
 }
 
 const CELL = 160;
@@ -37,8 +46,9 @@ export async function preview(options: PreviewOptions): Promise<Buffer> {
   const rows = positiveInteger('-n', options.rows ?? 8);
   const copies = positiveInteger('--copies', options.copies ?? 4);
   const seed = nonNegativeInteger('--seed', options.seed ?? 0);
-  const steps = await choosePipeline({ preset: options.preset, pipeline: options.pipeline, size });
-  const source = await openSource(options.source, { split: options.split, imageColumn: options.imageColumn, keepColumns: [] });
+  const steps = await choosePipeline(pipelineChoice({ preset: options.preset, pipeline: options.pipeline, size, augment: options.augment }));
+  const source = await openSource(options.source, { split: options.split, imageColumn: options.imageColumn, keepColumns: [], config: options.config, revision: options.revision, token: options.token, endpoint: options.endpoint });
+  const user = options.augment === undefined ? null : { augment: await loadAugment(options.augment), tf: await startTfjs('wasm') };
 
   const tiles: Array<{ input: Buffer; left: number; top: number }> = [];
   let y = 0;
@@ -48,7 +58,13 @@ export async function preview(options: PreviewOptions): Promise<Buffer> {
       if (!row.bytes) throw new DecodeError(row.error ?? 'no image');
       const image = await decodeImage(row.bytes, { codec: 'auto', maxPixels: DEFAULT_MAX_PIXELS, divisorFor: (s) => decodeDivisor(steps, s) });
       cells.push({ rgb: image.data, width: image.width, height: image.height, label: `row ${row.sourceIndex}` });
-      augmentImage(image, steps, seed, row.sourceIndex, copies).forEach((c, copy) => cells.push({ rgb: c.data, width: c.width, height: c.height, label: `copy ${copy}` }));
+      let augmented: Array<{ data: Uint8Array; width: number; height: number }> = augmentImage(image, steps, seed, row.sourceIndex, copies);
+      let labels: number[] | null = null;
+      if (user) {
+        const members = augmented.map((c, copy) => ({ ...c, sourceIndex: row.sourceIndex, copy, label: row.label }));
+        ({ images: augmented, labels } = await runUserAugment(user.augment, user.tf, members, seed, source.labelNames, source.hasLabels));
+      }
+      augmented.forEach((c, copy) => cells.push({ rgb: c.data, width: c.width, height: c.height, label: labels ? `copy ${copy}: label ${source.labelNames?.[labels[copy]] ?? labels[copy]}` : `copy ${copy}` }));
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       cells.length = 0;

@@ -25,3 +25,25 @@ test('remux preview writes the PNG it names, and refuses a missing -o in one lin
   assert.equal(bad.stderr, 'remux: missing -o/--output: the PNG file to write\n');
   assert.equal(bad.status, 2);
 });
+
+test('preview --augment shows what your function does to each copy, reproducibly', async () => {
+  const options = { source: SAMPLE_PARQUET, rows: 2, copies: 2, size: 48 };
+  const withCutout = await preview({ ...options, augment: 'examples/cutout.ts' });
+  assert.deepEqual(await preview({ ...options, augment: 'examples/cutout.ts' }), withCutout);
+  const sizedOnly = await preview({ ...options, pipeline: [{ op: 'resize', size: 48 }, { op: 'centerCrop', size: [48, 48] }] });
+  assert.notDeepEqual(withCutout, sizedOnly);
+  // The black boxes are the only difference: the copy cells differ, the source cells do not.
+  const [a, b] = await Promise.all([withCutout, sizedOnly].map((png) => sharp(png).raw().toBuffer({ resolveWithObject: true })));
+  const column = (x: number) => {
+    let differ = 0;
+    const channels = a.info.channels;
+    for (let y = 0; y < a.info.height; y++) for (let c = 0; c < channels; c++) differ += Number(a.data[(y * a.info.width + x) * channels + c] !== b.data[(y * a.info.width + x) * channels + c]);
+    return differ;
+  };
+  let sourceDiff = 0;
+  for (let x = 0; x < 160; x++) sourceDiff += column(x);
+  let copyDiff = 0;
+  for (let x = 164; x < a.info.width; x++) copyDiff += column(x);
+  assert.equal(sourceDiff, 0);
+  assert.ok(copyDiff > 0);
+});

@@ -7,6 +7,7 @@ import type * as tfjs from '@tensorflow/tfjs-core';
 // The chained ops' types (`t.mul(…)`); remux registers them at run time (src/backend/tfjs.ts).
 import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
+import type { StepSpec } from './op.js';
 import { SampleRng } from './rng.js';
 
 /**
@@ -39,6 +40,17 @@ export interface LoadedAugment {
   fn: AugmentFunction;
   /** Changes when the function's code does: part of what `--resume` compares. */
   fingerprint: string;
+}
+
+/**
+ * The pipeline to run: the one asked for; or, when a user's function brings its own augmentation
+ * and none is asked for, one that only sizes the images (shorter side to `size`, then the centre),
+ * so that every batch is one tensor.
+ */
+export function pipelineChoice<T extends { augment?: unknown; pipeline?: StepSpec[] | string; preset?: string; size: number | [number, number] }>(options: T): T {
+  if (options.augment === undefined || options.pipeline !== undefined || options.preset !== undefined) return options;
+  const [height, width] = typeof options.size === 'number' ? [options.size, options.size] : options.size;
+  return { ...options, pipeline: [{ op: 'resize', size: Math.max(height, width) }, { op: 'centerCrop', size: [height, width] }] };
 }
 
 /** The stream of the user's draws: apart from every op position, so they never repeat an op's numbers. */

@@ -19,6 +19,9 @@ Options:
   --seed N                  seed (0)
   --split NAME              split to read when the source has several
   --image-column COL        image column of a parquet source
+  --augment FILE            your own batch function, run on each row's copies after the pipeline
+  --config, --revision, --token, --endpoint
+                            hub datasets, as for remux run
 `;
 
 /** `remux preview`: returns the exit code. */
@@ -32,7 +35,8 @@ export async function previewCommand(argv: string[]): Promise<number> {
       options: {
         output: { type: 'string', short: 'o' }, pipeline: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' },
         rows: { type: 'string', short: 'n' }, copies: { type: 'string' }, seed: { type: 'string' }, split: { type: 'string' },
-        'image-column': { type: 'string' }, help: { type: 'boolean' },
+        'image-column': { type: 'string' }, augment: { type: 'string' }, config: { type: 'string' }, revision: { type: 'string' },
+        token: { type: 'string' }, endpoint: { type: 'string' }, help: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -49,6 +53,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
   const options: PreviewOptions = {
     source: parsed.positionals[0], pipeline: v.pipeline, preset: v.preset, size: v.size === undefined ? undefined : size(v.size),
     rows: optional('-n', v.rows), copies: optional('--copies', v.copies), seed: optional('--seed', v.seed), split: v.split, imageColumn: v['image-column'],
+    augment: v.augment, config: v.config, revision: v.revision, token: v.token, endpoint: v.endpoint,
   };
   await writeFile(v.output, await preview(options));
   process.stdout.write(`remux: wrote ${v.output}\n`);
