@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import jpeg from 'jpeg-js';
 import { finalizeOutputs, remux, type RemuxOptions } from '../src/index.js';
-import type { Journal } from '../src/sink/journal.js';
+import { journalSaver, type Journal, type JournalShard } from '../src/sink/journal.js';
+import { WHOLE } from '../src/sink/slice.js';
+import { ensureRepo, pushTarget, ShardUploader, UPLOADS_IN_FLIGHT } from '../src/sink/upload.js';
 import { listFiles } from '../src/source/files.js';
 import type { RetryPolicy } from '../src/source/http.js';
 import { startFakeHub, type FakeHub } from './helpers/fakeHub.js';
@@ -274,4 +276,46 @@ test('partitioned run: each slice uploads its own shards, remux finalize makes t
   assert.deepEqual(onlyShards(await hubFiles('owner/sliced')), onlyShards(onHub));
   assert.deepEqual(hub.commits.at(-1)!.operations.map((o) => o.key), ['file', 'file']);
   await assertNoToken(out, finalized.stdout, finalized.stderr);
+});
+
+test('the upload queue: with two uploads in flight the next shard waits; a shard the hub got before a crash is recorded, not uploaded again', async () => {
+  hub.reset();
+  const out = await tempDir('push-queue');
+  await mkdir(`${out}/data`);
+  const journal = { version: 1, slice: WHOLE, fingerprint: {}, record: { manifest: {}, card: {} }, rowsPerShard: null, shards: [], counts: { rowsIn: 0, rowsOut: 0, skipped: 0 }, finished: false } as unknown as Journal;
+  for (let i = 0; i < 4; i++) {
+    const bytes = new TextEncoder().encode(`PAR1 shard ${i} PAR1`);
+    const file = `train-0000${i}.parquet`;
+    await writeFile(`${out}/data/${file}`, bytes);
+    journal.shards.push({ file, rows: 1, bytes: bytes.length, sha256: sha256(bytes), next: { sourceIndex: i + 1, copy: 0 } });
+  }
+  const target = pushTarget('owner/queue', { endpoint: hub.url, token: TOKEN, retry });
+  await ensureRepo(target);
+  const uploader = new ShardUploader({ target, out, journal, save: journalSaver(out, journal), deleteUploaded: true });
+  const gate = hub.hold(/^\/lfs-upload\//);
+  const [first, second, third, fourth] = journal.shards as JournalShard[];
+  await uploader.add(first);
+  await uploader.add(second);
+  let thirdAdded = false;
+  const adding = uploader.add(third).then(() => (thirdAdded = true));
+  while (gate.held() < UPLOADS_IN_FLIGHT) await new Promise((resolve) => setTimeout(resolve, 5));
+  // Both uploads wait at the hub, so the queue cannot have taken a third one.
+  assert.equal(thirdAdded, false);
+  assert.equal((await readdir(`${out}/data`)).length, 4, 'nothing is deleted before the hub has it');
+  gate.release();
+  await adding;
+  await uploader.add(fourth);
+  await uploader.drain();
+  assert.deepEqual(await readdir(`${out}/data`), []);
+  assert.deepEqual(journal.shards.map((s) => s.uploaded), journal.shards.map((s) => `data/${s.file}`));
+  assert.deepEqual((await readJournal(out)).shards.map((s) => s.uploaded), journal.shards.map((s) => `data/${s.file}`));
+  const commits = hub.commits.length;
+
+  // As after a crash between the hub's answer and the journal write: the hub has it, the journal does not say so.
+  delete fourth.uploaded;
+  const resumed = new ShardUploader({ target, out, journal, save: journalSaver(out, journal), deleteUploaded: true });
+  await resumed.resume();
+  await resumed.drain();
+  assert.equal(fourth.uploaded, `data/${fourth.file}`);
+  assert.equal(hub.commits.length, commits, 'no second upload');
 });

@@ -63,9 +63,9 @@ export async function startOutput(plan: OutputPlan, fingerprint: Record<string, 
 
 /**
  * Brings `data/` back to what the journal says: committed shards are checked (size and sha256),
- * except those only the hub has now;
- * `.tmp` files and shards renamed after the last journal write are removed (they will be written
- * again, identically).
+ * or trusted from the journal when only the hub has them now (`--delete-uploaded`); `.tmp` files
+ * and shards renamed after the last journal write are removed (they will be written again,
+ * identically).
  */
 async function restoreShards(plan: OutputPlan, journal: Journal): Promise<void> {
   const dataDir = `${plan.out}/data`;

@@ -87,6 +87,13 @@ interface Reply {
   body: Uint8Array;
 }
 
+export interface Gate {
+  /** Requests waiting at the gate now. */
+  held(): number;
+  /** Lets the waiting requests and all later ones through. */
+  release(): void;
+}
+
 export interface FakeHub {
   /** `http://127.0.0.1:<port>`, the `hubUrl`/`endpoint`. */
   url: string;
@@ -96,6 +103,8 @@ export interface FakeHub {
   /** Each request as received (method, URL, headers but Authorization, body), for tests that look for a leaked token. */
   received: string[];
   inject(fault: Fault): void;
+  /** Holds matching requests unanswered until `release()`, to catch a client with requests in flight. */
+  hold(match: RegExp): Gate;
   /** Forgets the faults not yet served and the request log. */
   reset(): void;
   close(): Promise<void>;
@@ -105,10 +114,13 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const faults: Array<Required<Fault>> = [];
   const requests: LoggedRequest[] = [];
   const state: HubState = { lfs: new Map(), commits: [], received: [] };
+  const gates: Array<{ match: RegExp; waiting: Array<() => void>; open: boolean }> = [];
   const server = createServer((req, res) => {
     // The fault is drawn first: a write answered 429 or 500 must not have happened.
     const fault = takeFault(faults, req.url ?? '');
+    const gate = gates.find((g) => !g.open && g.match.test(req.url ?? ''));
     readBody(req)
+      .then((body) => (gate ? new Promise<Buffer>((resolve) => gate.waiting.push(() => resolve(body))) : body))
       .then((body) => {
         state.received.push(`${req.method} ${req.url} ${JSON.stringify({ ...req.headers, authorization: undefined })} ${body.toString('latin1')}`);
         return fault === '429' || fault === '500' ? json(500, {}) : handle(req, body, options, url, state);
@@ -131,8 +143,20 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     commits: state.commits,
     received: state.received,
     inject: (fault) => faults.push({ match: /./, times: 1, skip: 0, ...fault }),
+    hold: (match) => {
+      const gate = { match, waiting: [] as Array<() => void>, open: false };
+      gates.push(gate);
+      return {
+        held: () => gate.waiting.length,
+        release: () => {
+          gate.open = true;
+          for (const go of gate.waiting.splice(0)) go();
+        },
+      };
+    },
     reset: () => {
       faults.length = 0;
+      for (const gate of gates.splice(0)) for (const go of gate.waiting.splice(0)) go();
       requests.length = 0;
       state.commits.length = 0;
       state.received.length = 0;
