@@ -89,6 +89,10 @@ export interface RemuxOptions {
   shardIndex?: number;
   /** Aborting it stops the run cleanly: the open shard is dropped, committed shards and the journal stay, `resume` continues. */
   signal?: AbortSignal;
+  /** Upload each committed shard to this hub dataset repo (`owner/name`, created if missing), then the card and remux.json; needs a token (`token`/`HF_TOKEN`). Default: no upload. */
+  pushToHub?: string;
+  /** With `pushToHub`: remove each local shard once the hub has it, so the run needs disk for a few shards only. Default false. */
+  deleteUploaded?: boolean;
   /** Images with more pixels are refused (decompression bombs). Default 89,478,485, Pillow's limit. */
   maxPixels?: number;
   /** Called about once a second and once at the end. */
@@ -97,7 +101,7 @@ export interface RemuxOptions {
   onNote?: (note: string) => void;
 }
 
-type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry' | 'augment';
+type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry' | 'augment' | 'pushToHub';
 export type ResolvedOptions = Required<Omit<RemuxOptions, OptionalOptions>> & Pick<RemuxOptions, OptionalOptions>;
 
 export const BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
@@ -131,6 +135,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
   const optionalPositive = (flag: string, v: unknown) => (v === undefined ? undefined : positiveInteger(flag, v));
   const keepColumns = options.keepColumns ?? [];
   if (!Array.isArray(keepColumns) || keepColumns.some((c) => typeof c !== 'string' || c === '')) throw invalid('--keep-columns', 'comma-separated column names', keepColumns);
+  if (options.deleteUploaded && options.pushToHub === undefined) throw new UsageError('--delete-uploaded removes local shards once the hub has them: it needs --push-to-hub owner/name');
   const workers = options.workers ?? availableParallelism();
   if (!isPositiveInteger(workers)) throw invalid('--workers', 'positive integer', workers);
   return {
@@ -154,5 +159,6 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     ...sliceOptions(options),
     recordParams: options.recordParams ?? false,
     maxPixels: positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS),
+    deleteUploaded: options.deleteUploaded ?? false,
   };
 }

@@ -14,11 +14,12 @@ import { WorkerPool } from './codec/pool.js';
 import { RemuxError, messageOf } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { finalizeOutputs } from './sink/finalize.js';
-import { positionAfter, writeJournal, type RunRecord } from './sink/journal.js';
+import { journalSaver, positionAfter, type RunRecord } from './sink/journal.js';
 import { startOutput } from './sink/resume.js';
 import { outputFeatures, outputSchema, type OutputLayout } from './sink/schema.js';
 import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
 import { describeSlice, errorsFile, shardPrefix, sliceRows } from './sink/slice.js';
+import { ensureRepo, pushTarget, ShardUploader, type PushTarget } from './sink/upload.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
 import { describeSpec } from './source/parquet.js';
 import { mapOrdered } from './util/stream.js';
@@ -53,6 +54,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const options = resolveOptions(input);
+  const push = options.pushToHub === undefined ? null : pushTarget(options.pushToHub, options);
   const steps = await choosePipeline(pipelineChoice(options));
   const spec = pipelineToSpec(steps);
   const source = await openSource(options.source, options);
@@ -65,10 +67,14 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const range = sliceRows(source.chunkRows, slice, options.limit);
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
   const plan = { out: options.out, resume: options.resume, overwrite: options.overwrite, slice, prefix: shardPrefix(source.split, slice) };
-  const start = await startOutput(plan, { ...outputFingerprint(options, source, spec), augment: augment?.fingerprint ?? null }, runRecord(options, source, spec, layout));
+  if (push) await ensureRepo(push);
+  const start = await startOutput(plan, { ...outputFingerprint(options, source, spec, push), augment: augment?.fingerprint ?? null }, runRecord(options, source, spec, layout));
   if (start.note) options.onNote?.(start.note);
   const { journal } = start;
   const position = start.position ?? { sourceIndex: range.start, copy: 0 };
+  const save = journalSaver(options.out, journal);
+  const uploader = push && new ShardUploader({ target: push, out: options.out, journal, save, deleteUploaded: options.deleteUploaded });
+  await uploader?.resume();
 
   const writer = new ShardWriter({
     dir: `${options.out}/data`,
@@ -81,7 +87,8 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     onCommit: async (shard, last) => {
       journal.shards.push({ ...shard, next: last ? positionAfter(last, options.copies) : (journal.shards.at(-1)?.next ?? position) });
       journal.rowsPerShard = writer.shardRows ?? null;
-      await writeJournal(options.out, journal);
+      await save();
+      await uploader?.add(journal.shards.at(-1)!);
     },
   });
   const counts = journal.finished ? { ...journal.counts } : { ...journal.counts, rowsIn: position.sourceIndex - range.start };
@@ -144,18 +151,21 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       await writer.close();
     } catch (error) {
       await writer.abort();
+      await uploader?.settle();
       throw withResumeHint(error, options.out, writer.committed);
     } finally {
       await pool.close();
     }
     journal.counts = counts;
     journal.finished = true;
-    await writeJournal(options.out, journal);
+    await save();
   }
+  await uploader?.drain();
 
   let shards: ShardInfo[] = journal.shards;
-  if (slice.count === 1) shards = (await finalizeOutputs([options.out])).shards;
-  else options.onNote?.(`${describeSlice(slice)} is complete; once every slice is, run: remux finalize ${options.out}`);
+  if (slice.count === 1) shards = (await finalizeOutputs([options.out], options)).shards;
+  else options.onNote?.(`${describeSlice(slice)} is complete; once every slice is, run: remux finalize ${options.out}${push ? ' (with HF_TOKEN set: it makes the final commit to the hub)' : ''}`);
+  if (push) options.onNote?.(`${slice.count === 1 ? 'pushed' : 'uploaded'} ${journal.shards.length} shard(s) to hub dataset ${push.repo}`);
   report(true);
 
   const wallSeconds = (performance.now() - started) / 1000;
@@ -202,8 +212,8 @@ async function* rowsFrom(source: Source, from: number, end: number): AsyncGenera
   }
 }
 
-/** The options that decide the output bytes: a resumed run must have the same ones. */
-function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: unknown): Record<string, unknown> {
+/** The options that decide the output bytes, and where it is pushed: a resumed run must have the same ones. */
+function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: unknown, push: PushTarget | null): Record<string, unknown> {
   return {
     source: describeSpec(options.source),
     config: options.config ?? null,
@@ -227,6 +237,7 @@ function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: u
     recordParams: options.recordParams,
     rowGroupSize: options.rowGroupSize,
     rowsPerShard: options.rowsPerShard ?? null,
+    pushToHub: push?.repo ?? null,
   };
 }
 

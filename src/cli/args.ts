@@ -50,8 +50,8 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'split', type: 'string', value: 'NAME', help: 'split to read when the source has several (train)', apply: (o, v) => (o.split = v) },
   { name: 'config', type: 'string', value: 'NAME', help: 'hub datasets: config (subset) to read (default, or the only one)', apply: (o, v) => (o.config = v) },
   { name: 'revision', type: 'string', value: 'REV', help: 'hub datasets: branch, tag or commit (main)', apply: (o, v) => (o.revision = v) },
-  { name: 'token', type: 'string', value: 'TOKEN', help: 'hub datasets: access token (HF_TOKEN); never printed or written', apply: (o, v) => (o.token = v) },
-  { name: 'endpoint', type: 'string', value: 'URL', help: 'hub datasets: hub address, for mirrors (HF_ENDPOINT, else the hub)', apply: (o, v) => (o.endpoint = v) },
+  { name: 'token', type: 'string', value: 'TOKEN', help: 'hub access token, for hub datasets and --push-to-hub (HF_TOKEN); never printed or written', apply: (o, v) => (o.token = v) },
+  { name: 'endpoint', type: 'string', value: 'URL', help: 'hub address, for mirrors, for hub datasets and --push-to-hub (HF_ENDPOINT, else the hub)', apply: (o, v) => (o.endpoint = v) },
   { name: 'image-column', type: 'string', value: 'COL', help: 'image column of a parquet source (image)', apply: (o, v) => (o.imageColumn = v) },
   { name: 'label-column', type: 'string', value: 'COL', help: 'label column of a parquet source (label, or the ClassLabel column)', apply: (o, v) => (o.labelColumn = v) },
   { name: 'keep-columns', type: 'string', value: 'A,B', help: 'source columns to carry into the output', apply: (o, v) => (o.keepColumns = v.split(',').map((c) => c.trim())) },
@@ -61,6 +61,8 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'overwrite', type: 'boolean', help: 'replace a remux output already in --out' },
   { name: 'num-shards', type: 'string', value: 'K', help: 'split the run into K slices for K workers; join them with remux finalize (1)', apply: (o, v) => (o.numShards = integer('num-shards', v)) },
   { name: 'shard-index', type: 'string', value: 'I', help: 'the slice this worker runs, 0 to K-1 (JOB_COMPLETION_INDEX, else 0)', apply: (o, v) => (o.shardIndex = integer('shard-index', v)) },
+  { name: 'push-to-hub', type: 'string', value: 'OWNER/NAME', help: 'upload each committed shard to this hub dataset repo (created if missing), then the card; needs --token or HF_TOKEN', apply: (o, v) => (o.pushToHub = v) },
+  { name: 'delete-uploaded', type: 'boolean', help: 'with --push-to-hub: remove each local shard once the hub has it' },
   { name: 'resume', type: 'boolean', help: 'continue the interrupted run in --out (same options; a new run if --out is empty)' },
   { name: 'quiet', type: 'boolean', help: 'no progress, only errors and the summary' },
   { name: 'help', type: 'boolean', help: 'show this help' },
@@ -98,6 +100,7 @@ export function parseRunArgs(argv: string[]): RunCommand {
   options.overwrite = values.overwrite === true;
   options.resume = values.resume === true;
   options.recordParams = values['record-params'] === true;
+  options.deleteUploaded = values['delete-uploaded'] === true;
   return { options, quiet: values.quiet === true, help: false };
 }
 

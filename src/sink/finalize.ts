@@ -4,6 +4,7 @@ import { crashPoint } from '../util/faults.js';
 import { datasetCard } from './card.js';
 import { fingerprintDifferences, readJournal, type Counts, type Journal, type JournalShard } from './journal.js';
 import { syncDirectory, writeFileAtomic } from './output.js';
+import { commitFinal, pushTarget, type HubConnection } from './upload.js';
 import type { ShardInfo } from './shardWriter.js';
 import { describeSlice, errorsFile, finalName, journalFile } from './slice.js';
 
@@ -14,6 +15,8 @@ export interface FinalizeSummary {
   shards: ShardInfo[];
   counts: Counts;
   bytes: number;
+  /** The hub dataset repo the shards, card and remux.json were pushed to (`--push-to-hub`), or null. */
+  pushedTo: string | null;
 }
 
 interface Found {
@@ -27,24 +30,30 @@ interface Found {
  * others), then one `remux.json`, one dataset card and one errors.jsonl are written. Refuses,
  * naming the gap, when a slice is missing, unfinished or run with other options. Safe to run
  * again after a crash: shards already under their final names are left where they are.
+ * A run with `--push-to-hub` then gets its final hub commit (see `commitFinal`), reaching the hub
+ * through `hub` (else `HF_ENDPOINT`/`HF_TOKEN`); its shards may be on the hub only.
  */
-export async function finalizeOutputs(outs: string[]): Promise<FinalizeSummary> {
+export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): Promise<FinalizeSummary> {
   const slices = orderSlices(await findJournals(outs), outs);
-  const target = outs[0];
+  const pushTo = slices[0].journal.fingerprint.pushToHub;
+  // Checked before anything moves: a missing token should not leave a half-finished output.
+  const target = typeof pushTo === 'string' ? pushTarget(pushTo, hub) : null;
+  if (target) checkUploaded(slices);
+  const dir = outs[0];
   const split = slices[0].journal.record.card.split;
   const all = slices.flatMap(({ out, journal }) => journal.shards.map((shard) => ({ out, shard })));
-  await mkdir(`${target}/data`, { recursive: true });
+  await mkdir(`${dir}/data`, { recursive: true });
   const shards: ShardInfo[] = [];
   for (const [n, { out, shard }] of all.entries()) {
     const file = finalName(split, n, all.length);
-    await placeShard(`${out}/data/${shard.file}`, `${target}/data/${file}`, shard);
+    await placeShard(`${out}/data/${shard.file}`, `${dir}/data/${file}`, shard);
     shards.push({ file, rows: shard.rows, bytes: shard.bytes, sha256: shard.sha256 });
   }
-  await syncDirectory(`${target}/data`);
+  await syncDirectory(`${dir}/data`);
 
   const count = slices.length;
   const errors = count > 1 ? await joinedErrors(slices) : '';
-  if (errors) await writeFileAtomic(`${target}/errors.jsonl`, errors);
+  if (errors) await writeFileAtomic(`${dir}/errors.jsonl`, errors);
   const counts = slices.reduce((sum, { journal: j }) => ({ rowsIn: sum.rowsIn + j.counts.rowsIn, rowsOut: sum.rowsOut + j.counts.rowsOut, skipped: sum.skipped + j.counts.skipped }), { rowsIn: 0, rowsOut: 0, skipped: 0 });
   const bytes = shards.reduce((n, s) => n + s.bytes, 0);
   const { record } = slices[0].journal;
@@ -55,9 +64,10 @@ export async function finalizeOutputs(outs: string[]): Promise<FinalizeSummary> 
     counts,
     shards: shards.map((s) => ({ file: `data/${s.file}`, rows: s.rows, bytes: s.bytes, sha256: s.sha256 })),
   };
-  await writeFileAtomic(`${target}/remux.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await writeFileAtomic(`${target}/README.md`, datasetCard({ ...record.card, files: shards.map((s) => s.file), rows: counts.rowsOut, bytes }));
-  return { out: target, split, slices: count, shards, counts, bytes };
+  await writeFileAtomic(`${dir}/remux.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(`${dir}/README.md`, datasetCard({ ...record.card, files: shards.map((s) => s.file), rows: counts.rowsOut, bytes }));
+  if (target) await commitFinal(target, split, shards, dir);
+  return { out: dir, split, slices: count, shards, counts, bytes, pushedTo: target?.repo ?? null };
 }
 
 async function findJournals(outs: string[]): Promise<Found[]> {
@@ -100,11 +110,11 @@ function orderSlices(found: Found[], outs: string[]): Found[] {
   return ordered;
 }
 
-/** Moves a shard to its final place (copying across filesystems), or finds it already there. */
+/** Moves a shard to its final place (copying across filesystems), or finds it already there or only on the hub. */
 async function placeShard(from: string, to: string, shard: JournalShard): Promise<void> {
   const size = async (path: string) => (await stat(path).catch(() => null))?.size ?? null;
   if ((await size(from)) === null) {
-    if ((await size(to)) === shard.bytes) return;
+    if ((await size(to)) === shard.bytes || shard.uploaded) return;
     throw new RemuxError('ERR_REMUX_JOURNAL', `remux finalize: shard ${from} is listed in its journal but missing`);
   }
   if (from === to) return;
@@ -115,6 +125,14 @@ async function placeShard(from: string, to: string, shard: JournalShard): Promis
     await rm(from);
   });
   crashPoint('final-renamed');
+}
+
+/** A pushed run is finalized on the hub once the hub has every shard. */
+function checkUploaded(slices: Found[]): void {
+  for (const { out, journal } of slices) {
+    const missing = journal.shards.filter((s) => !s.uploaded).length;
+    if (missing > 0) throw new UsageError(`remux finalize: ${describeSlice(journal.slice)} in ${out} has ${missing} shard(s) not uploaded to the hub yet: run its worker again with --resume`);
+  }
 }
 
 async function joinedErrors(slices: Found[]): Promise<string> {

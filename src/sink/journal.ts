@@ -15,6 +15,8 @@ export interface SourcePosition {
 /** A committed shard and where the source stands after its last row. */
 export interface JournalShard extends ShardInfo {
   next: SourcePosition;
+  /** With `--push-to-hub`: its path in the repo once the hub has it (the local file may then be gone). */
+  uploaded?: string;
 }
 
 /**
@@ -65,6 +67,15 @@ export async function writeJournal(out: string, journal: Journal): Promise<void>
   } catch (error) {
     throw new RemuxError('ERR_REMUX_WRITE', `cannot write the journal ${path}: ${messageOf(error)}`);
   }
+}
+
+/**
+ * `writeJournal` of `journal`, one write after another: shard commits and finished uploads both
+ * record themselves, and two writes at once would share the `.tmp` file.
+ */
+export function journalSaver(out: string, journal: Journal): () => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  return () => (last = last.catch(() => {}).then(() => writeJournal(out, journal)));
 }
 
 export async function readJournal(out: string, file: string): Promise<Journal | null> {

@@ -62,15 +62,18 @@ export async function startOutput(plan: OutputPlan, fingerprint: Record<string, 
 }
 
 /**
- * Brings `data/` back to what the journal says: committed shards are checked (size and sha256);
- * `.tmp` files and shards renamed after the last journal write are removed (they will be written
- * again, identically).
+ * Brings `data/` back to what the journal says: committed shards are checked (size and sha256),
+ * or trusted from the journal when only the hub has them now (`--delete-uploaded`); `.tmp` files
+ * and shards renamed after the last journal write are removed (they will be written again,
+ * identically).
  */
 async function restoreShards(plan: OutputPlan, journal: Journal): Promise<void> {
   const dataDir = `${plan.out}/data`;
   const listed = new Set<string>();
   for (const shard of journal.shards) {
     const present = await presentName(dataDir, shard, journal);
+    // Pushed and removed locally (--delete-uploaded): the hub has it, checked when it was uploaded.
+    if (!present && shard.uploaded) continue;
     if (!present) throw new RemuxError('ERR_REMUX_JOURNAL', `--resume: ${dataDir}/${shard.file} is listed in the journal but missing: the output cannot be resumed (start again with --overwrite)`);
     await checkShard(`${dataDir}/${present}`, shard);
     listed.add(present);

@@ -53,7 +53,7 @@ export function retryingFetch(policy: RetryPolicy): typeof fetch {
       } catch (error) {
         last = `error: ${networkError(error)}`;
       }
-      if (attempt >= policy.attempts) throw new RemuxError('ERR_REMUX_HTTP', `GET ${url.pathname}: gave up after ${attempt} attempts; last ${last}`);
+      if (attempt >= policy.attempts) throw new RemuxError('ERR_REMUX_HTTP', `${init?.method ?? 'GET'} ${url.pathname}: gave up after ${attempt} attempts; last ${last}`);
       await policy.sleep(Math.min(policy.maxDelayMs, retryAfterMs ?? backoff(policy.baseDelayMs, attempt)));
     }
   };

@@ -121,6 +121,25 @@ export async function openHubSource(spec: string, repo: string, options: SourceO
 
 /** Endpoint, token and a retrying fetch for one repo, from the options or the environment. */
 function connect(repo: string, options: SourceOptions): Hub {
+  const access = hubAccess(options);
+  for (const [flag, value] of [['--config', options.config], ['--revision', options.revision]] as const) {
+    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) throw invalid(flag, 'a non-empty name', value);
+  }
+  return { repo, ...access, what: `hub dataset ${repo}` };
+}
+
+/** How to reach the hub: its address, the token, and a fetch that retries. */
+export interface HubAccess {
+  endpoint: string;
+  token: string | undefined;
+  fetch: typeof fetch;
+}
+
+/**
+ * The hub's address and token from `endpoint`/`token`, else `HF_ENDPOINT`/`HF_TOKEN`, checked,
+ * with a {@link retryingFetch}; shared by the hub source and `--push-to-hub`.
+ */
+export function hubAccess(options: Pick<SourceOptions, 'endpoint' | 'token' | 'retry'>): HubAccess {
   const endpointWhere = options.endpoint !== undefined ? '--endpoint' : 'HF_ENDPOINT';
   const endpoint = options.endpoint ?? (process.env.HF_ENDPOINT || DEFAULT_ENDPOINT);
   const protocol = URL.canParse(endpoint) ? new URL(endpoint).protocol : '';
@@ -128,10 +147,7 @@ function connect(repo: string, options: SourceOptions): Hub {
   const token = options.token ?? (process.env.HF_TOKEN || undefined);
   // The token is never echoed: not in this message, nor in any other.
   if (token !== undefined && !token.startsWith('hf_')) throw new UsageError(`expected a Hugging Face access token (hf_…) for ${options.token !== undefined ? '--token' : 'HF_TOKEN'} but received one that does not start with hf_`);
-  for (const [flag, value] of [['--config', options.config], ['--revision', options.revision]] as const) {
-    if (value !== undefined && (typeof value !== 'string' || value.trim() === '')) throw invalid(flag, 'a non-empty name', value);
-  }
-  return { repo, endpoint: endpoint.replace(/\/+$/, ''), token, fetch: retryingFetch({ ...DEFAULT_RETRY, ...options.retry }), what: `hub dataset ${repo}` };
+  return { endpoint: endpoint.replace(/\/+$/, ''), token, fetch: retryingFetch({ ...DEFAULT_RETRY, ...options.retry }) };
 }
 
 /**

@@ -40,6 +40,7 @@ export async function openSource(spec: string | string[], options: SourceOptions
 
 /** Hub options on a local source are a mistake worth naming, not something to ignore. */
 function rejectHubOptions(options: SourceOptions): void {
-  const hubOnly = (['config', 'revision', 'token', 'endpoint'] as const).filter((k) => options[k] !== undefined);
+  const hubOptions = options.pushToHub === undefined ? (['config', 'revision', 'token', 'endpoint'] as const) : (['config', 'revision'] as const);
+  const hubOnly = hubOptions.filter((k) => options[k] !== undefined);
   if (hubOnly.length > 0) throw new UsageError(`${hubOnly.map((k) => `--${k}`).join(', ')}: for hub datasets (owner/name) only; this source is local`);
 }

@@ -59,6 +59,8 @@ export interface SourceOptions {
   revision?: string;
   /** Hub datasets: access token. Default: the `HF_TOKEN` environment variable. */
   token?: string;
+  /** `--push-to-hub`, which also uses `token` and `endpoint` (so they are no mistake on a local source then). */
+  pushToHub?: string;
   /** Hub datasets: the hub's address, for mirrors. Default: `HF_ENDPOINT`, else https://huggingface.co. */
   endpoint?: string;
   /** Hub datasets: HTTP retries (tests make the delays small). Default: `DEFAULT_RETRY` of http.ts. */

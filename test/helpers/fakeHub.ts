@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { listFiles, statOrNull } from '../../src/source/files.js';
@@ -21,6 +21,26 @@ import { listFiles, statOrNull } from '../../src/source/files.js';
  *   listing gives the sizes), so paths-info is not served.
  * remux's own reads: `GET {hubUrl}/datasets/{owner}/{name}/resolve/{revision}/{path}` with
  * `Range: bytes=a-b` (206 with `Content-Range`, `ETag`).
+ *
+ * Writes (`--push-to-hub`), as the client's `createRepo` and `commit` (src/lib/create-repo.ts,
+ * commit.ts) call them, and remux's own rename commit:
+ * - `createRepo` → `POST {hubUrl}/api/repos/create` `{ name, organization, type: 'dataset' }`:
+ *   200 `{ url, id }`, or 409 when the repo exists.
+ * - `commit` → `POST {hubUrl}/api/datasets/{id}/preupload/{branch}` `{ files: [{ path, size, sample }] }`
+ *   → `{ files: [{ path, uploadMode }] }`: `lfs` for `*.parquet` (the hub's default
+ *   `.gitattributes` tracks them), `regular` otherwise; for the LFS files
+ *   `POST {hubUrl}/datasets/{id}.git/info/lfs/objects/batch` `{ operation: 'upload', transfers,
+ *   objects: [{ oid, size }] }` → `{ transfer: 'basic', objects }`, each with
+ *   `actions.upload.href` unless the object is already stored (then nothing is uploaded). Only
+ *   `basic` is answered: the client asks for `xet` too unless `useXet: false`, and a
+ *   `transfer` other than `xet` keeps it on plain LFS. Then `PUT {href}` of the bytes (no
+ *   Authorization header: on the hub the href is a presigned storage URL, so this route takes
+ *   no token), and `POST {hubUrl}/api/datasets/{id}/commit/{branch}`, NDJSON: a `header` line,
+ *   then `lfsFile` `{ path, algo, size, oid }` (an already stored object, by its sha256),
+ *   `file` `{ path, content, encoding: 'base64' }` and `deletedFile` `{ path }` lines; applied
+ *   all or nothing (404 for a missing path to delete, 422 for an unknown LFS object).
+ * Committed files land in `root/<owner>/<name>/<branch>/`, where the read routes serve them (the
+ * tree listing gives `*.parquet` entries an `lfs: { oid, size }` as the hub does).
  */
 
 export type FaultKind = 'cut' | '429' | '500' | 'trickle' | 'stall';
@@ -45,6 +65,13 @@ export interface FakeHubOptions {
   pageSize?: number;
 }
 
+/** One commit the hub applied: the repo, its title and what each line did. */
+export interface LoggedCommit {
+  repo: string;
+  summary: string;
+  operations: Array<{ key: 'lfsFile' | 'file' | 'deletedFile'; path: string }>;
+}
+
 export interface LoggedRequest {
   method: string;
   /** Path and query, as requested. */
@@ -60,11 +87,24 @@ interface Reply {
   body: Uint8Array;
 }
 
+export interface Gate {
+  /** Requests waiting at the gate now. */
+  held(): number;
+  /** Lets the waiting requests and all later ones through. */
+  release(): void;
+}
+
 export interface FakeHub {
   /** `http://127.0.0.1:<port>`, the `hubUrl`/`endpoint`. */
   url: string;
   requests: LoggedRequest[];
+  /** Commits applied, oldest first. */
+  commits: LoggedCommit[];
+  /** Each request as received (method, URL, headers but Authorization, body), for tests that look for a leaked token. */
+  received: string[];
   inject(fault: Fault): void;
+  /** Holds matching requests unanswered until `release()`, to catch a client with requests in flight. */
+  hold(match: RegExp): Gate;
   /** Forgets the faults not yet served and the request log. */
   reset(): void;
   close(): Promise<void>;
@@ -73,10 +113,20 @@ export interface FakeHub {
 export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const faults: Array<Required<Fault>> = [];
   const requests: LoggedRequest[] = [];
+  const state: HubState = { lfs: new Map(), commits: [], received: [] };
+  const gates: Array<{ match: RegExp; waiting: Array<() => void>; open: boolean }> = [];
   const server = createServer((req, res) => {
-    handle(req, options, url).then(
+    // The fault is drawn first: a write answered 429 or 500 must not have happened.
+    const fault = takeFault(faults, req.url ?? '');
+    const gate = gates.find((g) => !g.open && g.match.test(req.url ?? ''));
+    readBody(req)
+      .then((body) => (gate ? new Promise<Buffer>((resolve) => gate.waiting.push(() => resolve(body))) : body))
+      .then((body) => {
+        state.received.push(`${req.method} ${req.url} ${JSON.stringify({ ...req.headers, authorization: undefined })} ${body.toString('latin1')}`);
+        return fault === '429' || fault === '500' ? json(500, {}) : handle(req, body, options, url, state);
+      })
+      .then(
       (reply) => {
-        const fault = takeFault(faults, req.url ?? '');
         requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range ?? null, status: fault === '429' ? 429 : fault === '500' ? 500 : reply.status, fault });
         send(res, reply, fault);
       },
@@ -90,10 +140,26 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   return {
     url,
     requests,
+    commits: state.commits,
+    received: state.received,
     inject: (fault) => faults.push({ match: /./, times: 1, skip: 0, ...fault }),
+    hold: (match) => {
+      const gate = { match, waiting: [] as Array<() => void>, open: false };
+      gates.push(gate);
+      return {
+        held: () => gate.waiting.length,
+        release: () => {
+          gate.open = true;
+          for (const go of gate.waiting.splice(0)) go();
+        },
+      };
+    },
     reset: () => {
       faults.length = 0;
+      for (const gate of gates.splice(0)) for (const go of gate.waiting.splice(0)) go();
       requests.length = 0;
+      state.commits.length = 0;
+      state.received.length = 0;
     },
     close: () =>
       new Promise((resolve) => {
@@ -120,9 +186,26 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
   body: new TextEncoder().encode(JSON.stringify(value)),
 });
 
-async function handle(req: IncomingMessage, options: FakeHubOptions, base: string): Promise<Reply> {
-  if (options.token && req.headers.authorization !== `Bearer ${options.token}`) return json(401, { error: 'Invalid credentials in Authorization header' });
+/** What the writes change beyond the files: stored LFS objects and the commit log. */
+interface HubState {
+  /** By `owner/name:sha256`: as on the hub, a repo sees only its own objects. */
+  lfs: Map<string, Uint8Array>;
+  commits: LoggedCommit[];
+  received: string[];
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function handle(req: IncomingMessage, body: Buffer, options: FakeHubOptions, base: string, state: HubState): Promise<Reply> {
   const url = new URL(req.url ?? '/', base);
+  const upload = /^\/lfs-upload\/([^/]+\/[^/]+)\/([0-9a-f]{64})$/.exec(url.pathname);
+  if (req.method === 'PUT' && upload) return storeObject(state, upload[1], upload[2], body);
+  if (options.token && req.headers.authorization !== `Bearer ${options.token}`) return json(401, { error: 'Invalid credentials in Authorization header' });
+  if (req.method === 'POST') return handleWrite(url, body, options, base, state);
   const tree = /^\/api\/datasets\/([^/]+\/[^/]+)\/tree\/([^/]+)(?:\/(.*))?$/.exec(url.pathname);
   const resolve = /^\/datasets\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
   const match = tree ?? resolve;
@@ -137,11 +220,83 @@ async function handle(req: IncomingMessage, options: FakeHubOptions, base: strin
   return serveFile(`${dir}/${decodeURIComponent(match[3])}`, req.headers.range ?? null);
 }
 
+/** The write routes: repo creation, preupload, the LFS batch, commits. */
+async function handleWrite(url: URL, body: Buffer, options: FakeHubOptions, base: string, state: HubState): Promise<Reply> {
+  if (url.pathname === '/api/repos/create') {
+    const { name, organization, type } = JSON.parse(body.toString()) as { name: string; organization: string; type: string };
+    if (type !== 'dataset') return json(400, { error: `only dataset repos here, not ${type}` });
+    const dir = `${options.root}/${organization}/${name}`;
+    if (await statOrNull(dir)) return json(409, { error: 'You already created this dataset repo' });
+    await mkdir(`${dir}/main`, { recursive: true });
+    return json(200, { url: `${base}/datasets/${organization}/${name}`, id: `${organization}/${name}` });
+  }
+  const route = /^\/(?:api\/datasets\/([^/]+\/[^/]+)\/(preupload|commit)\/([^/]+)|datasets\/([^/]+\/[^/]+)\.git\/info\/lfs\/objects\/batch)$/.exec(url.pathname);
+  if (!route) return json(404, { error: 'Not found' });
+  const repo = route[1] ?? route[4];
+  if (!(await statOrNull(`${options.root}/${repo}`))) return json(404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
+  if (route[2] === 'preupload') {
+    const { files } = JSON.parse(body.toString()) as { files: Array<{ path: string }> };
+    return json(200, { files: files.map((f) => ({ path: f.path, uploadMode: isLfsPath(f.path) ? 'lfs' : 'regular' })) });
+  }
+  if (route[2] === 'commit') return applyCommit(`${options.root}/${repo}/${encodeURIComponent(decodeURIComponent(route[3]))}`, repo, body.toString(), state);
+  const batch = JSON.parse(body.toString()) as { operation: string; transfers: string[]; objects: Array<{ oid: string; size: number }> };
+  if (batch.operation !== 'upload' || !batch.transfers.includes('basic')) return json(400, { message: 'basic upload transfers only' });
+  const objects = batch.objects.map((o) => (state.lfs.has(`${repo}:${o.oid}`) ? o : { ...o, actions: { upload: { href: `${base}/lfs-upload/${repo}/${o.oid}` } } }));
+  return json(200, { transfer: 'basic', objects }, { 'Content-Type': 'application/vnd.git-lfs+json' });
+}
+
+/** The hub's default `.gitattributes` stores parquet files with LFS. */
+const isLfsPath = (path: string) => path.endsWith('.parquet');
+
+/** `PUT` of an LFS object: kept only when its bytes have the sha256 it was announced with. */
+function storeObject(state: HubState, repo: string, oid: string, body: Buffer): Reply {
+  if (createHash('sha256').update(body).digest('hex') !== oid) return json(400, { error: 'sha256 mismatch' });
+  state.lfs.set(`${repo}:${oid}`, new Uint8Array(body));
+  return { status: 200, headers: { ETag: `"${oid}"` }, body: new Uint8Array(0) };
+}
+
+type CommitLine =
+  | { key: 'header'; value: { summary: string } }
+  | { key: 'lfsFile'; value: { path: string; oid: string } }
+  | { key: 'file'; value: { path: string; content: string; encoding: string } }
+  | { key: 'deletedFile'; value: { path: string } };
+
+/** An NDJSON commit, checked whole before any file changes (a commit lands entirely or not at all). */
+async function applyCommit(dir: string, repo: string, ndjson: string, state: HubState): Promise<Reply> {
+  if (!(await statOrNull(dir))) return json(404, { error: 'Invalid rev id' }, { 'X-Error-Code': 'RevisionNotFound' });
+  const lines = ndjson.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as CommitLine);
+  const header = lines.find((l) => l.key === 'header');
+  const writes: Array<{ path: string; bytes: Uint8Array | null }> = [];
+  for (const line of lines) {
+    if (line.key === 'lfsFile') {
+      const bytes = state.lfs.get(`${repo}:${line.value.oid}`);
+      if (!bytes) return json(422, { error: `LFS object ${line.value.oid} not found for ${line.value.path}` });
+      writes.push({ path: line.value.path, bytes });
+    } else if (line.key === 'file') {
+      writes.push({ path: line.value.path, bytes: new Uint8Array(Buffer.from(line.value.content, 'base64')) });
+    } else if (line.key === 'deletedFile') {
+      if (!(await statOrNull(`${dir}/${line.value.path}`))) return json(404, { error: `${line.value.path} does not exist` }, { 'X-Error-Code': 'EntryNotFound' });
+      writes.push({ path: line.value.path, bytes: null });
+    }
+  }
+  for (const { path, bytes } of writes) {
+    if (bytes === null) await rm(`${dir}/${path}`);
+    else {
+      await mkdir(`${dir}/${path}`.slice(0, `${dir}/${path}`.lastIndexOf('/')), { recursive: true });
+      await writeFile(`${dir}/${path}`, bytes);
+    }
+  }
+  const operations = lines.flatMap((l) => (l.key === 'header' ? [] : [{ key: l.key, path: l.value.path }]));
+  state.commits.push({ repo, summary: header?.key === 'header' ? header.value.summary : '', operations });
+  const oid = createHash('sha1').update(ndjson).digest('hex');
+  return json(200, { commitOid: oid, commitUrl: `/datasets/${repo}/commit/${oid}` });
+}
+
 /** A page of the tree listing, with a `Link` to the next page as the hub paginates. */
 async function listTree(dir: string, url: URL, path: string, pageSize: number): Promise<Reply> {
   const prefix = path ? `${path}/` : '';
   const recursive = url.searchParams.get('recursive') === 'true';
-  const entries: Array<{ type: string; path: string; size: number; oid: string }> = [];
+  const entries: Array<{ type: string; path: string; size: number; oid: string; lfs?: { oid: string; size: number; pointerSize: number } }> = [];
   const dirs = new Set<string>();
   for (const file of (await listFiles(dir)).filter((f) => f.startsWith(prefix))) {
     const rest = file.slice(prefix.length);
@@ -150,7 +305,8 @@ async function listTree(dir: string, url: URL, path: string, pageSize: number): 
       continue;
     }
     const bytes = await readFile(`${dir}/${file}`);
-    entries.push({ type: 'file', path: file, size: bytes.length, oid: createHash('sha1').update(bytes).digest('hex') });
+    const lfs = isLfsPath(file) ? { lfs: { oid: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, pointerSize: 134 } } : {};
+    entries.push({ type: 'file', path: file, size: bytes.length, oid: createHash('sha1').update(bytes).digest('hex'), ...lfs });
   }
   for (const d of dirs) entries.push({ type: 'directory', path: d, size: 0, oid: '0'.repeat(40) });
   const cursor = Number(url.searchParams.get('cursor') ?? 0);
