@@ -1,16 +1,15 @@
 import { appendFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { runBatch } from '../kernels/webgpu/runBatch.js';
 import type { StepSpec } from './augment/op.js';
 import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
 import { remuxBatched, type RowResult } from './backend/batched.js';
-import { adapterLine, startWebgpu } from './backend/webgpu.js';
+import { startBackend } from './backend/select.js';
 import { DecodeError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
 import { codecVersions } from './codec/libraries.js';
 import { WorkerPool } from './codec/pool.js';
 import { RemuxError, messageOf } from './errors.js';
-import { resolveOptions, TARGET_SHARD_BYTES, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, TARGET_SHARD_BYTES, type ConcreteBackend, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { finalizeOutputs } from './sink/finalize.js';
 import { positionAfter, writeJournal, type RunRecord } from './sink/journal.js';
 import { startOutput } from './sink/resume.js';
@@ -19,6 +18,7 @@ import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
 import { describeSlice, errorsFile, shardPrefix, sliceRows } from './sink/slice.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
 import { describeSpec } from './source/parquet.js';
+import { addStageTime, BusyClock, noStageTime, secondsSince, timedIterable, type StageSeconds } from './util/stageTime.js';
 import { mapOrdered } from './util/stream.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -37,6 +37,10 @@ export interface RemuxSummary {
   cpuSecondsPer1000: number;
   /** Peak resident memory of the process so far, all threads. */
   peakRssBytes: number;
+  /** The backend that ran (what `auto` resolved to). */
+  backend: ConcreteBackend;
+  /** Busy seconds per stage (see `StageSeconds`): where the time went, for `remux bench`. */
+  stageSeconds: StageSeconds;
 }
 
 /** Source rows in flight per worker; only compressed bytes wait in this window. */
@@ -50,14 +54,16 @@ const IN_FLIGHT_PER_WORKER = 8;
 export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
-  const options = resolveOptions(input);
-  const steps = await choosePipeline(options);
+  const requested = resolveOptions(input);
+  const steps = await choosePipeline(requested);
   const spec = pipelineToSpec(steps);
-  const source = await openSource(options.source, options);
-  for (const note of source.notes) options.onNote?.(note);
-  // An explicitly requested GPU that cannot start stops here, with the reason, before any output.
-  const gpu = options.backend === 'webgpu' ? await startWebgpu() : null;
-  if (gpu) options.onNote?.(adapterLine(gpu.adapter));
+  const source = await openSource(requested.source, requested);
+  for (const note of source.notes) requested.onNote?.(note);
+  // An explicitly requested backend that cannot start stops here, with the reason, before any
+  // output; `auto` resolves here, and the resolved name is what the journal and remux.json record.
+  const backend = await startBackend(requested.backend);
+  const options: ResolvedOptions = { ...requested, backend: backend.name };
+  if (backend.note) options.onNote?.(backend.note);
   const slice = { index: options.shardIndex, count: options.numShards };
   const range = sliceRows(source.chunkRows, slice, options.limit);
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
@@ -81,6 +87,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       await writeJournal(options.out, journal);
     },
   });
+  const stageSeconds = noStageTime();
   const counts = journal.finished ? { ...journal.counts } : { ...journal.counts, rowsIn: position.sourceIndex - range.start };
   const rowsBefore = counts.rowsOut;
   let lastReport = 0;
@@ -101,16 +108,17 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       copies: options.copies,
       encode: { format: options.format, quality: options.quality, codec: options.codec },
       recordParams: options.recordParams,
-      backend: options.backend === 'webgpu' ? 'cpu' : options.backend,
+      backend: backend.name === 'wasm' ? 'wasm' : 'cpu',
     });
     const errorsPath = `${options.out}/${errorsFile(slice)}`;
     try {
-      const rows = rowsFrom(source, position.sourceIndex, range.end);
+      const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end), (s) => (stageSeconds.read += s));
+      const device = new BusyClock();
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
       // narrow one would leave workers idle behind one slow image.
       const inFlight = options.workers * IN_FLIGHT_PER_WORKER;
-      const done = gpu
-        ? remuxBatched(rows, pool, (samples) => runBatch(gpu.backend, samples), { batchSize: options.batchSize, decodeWindow: inFlight })
+      const done = backend.run
+        ? remuxBatched(rows, pool, (samples) => device.time(() => backend.run!(samples)), { batchSize: options.batchSize, decodeWindow: inFlight })
         : mapOrdered(rows, inFlight, (row) => remuxRow(pool, row));
       for await (const result of done) {
         if (options.signal?.aborted) throw interrupted(options.out, writer.committed);
@@ -124,6 +132,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
         for (const [copy, encoded] of result.copies.entries()) {
           // A resumed run starts inside a row when a shard ended between its copies.
           if (result.row.sourceIndex === position.sourceIndex && copy < position.copy) continue;
+          const writing = performance.now();
           await writer.append({
             image: encoded.bytes,
             path: `${String(result.row.sourceIndex).padStart(6, '0')}-${copy}.${EXTENSIONS[options.format]}`,
@@ -133,11 +142,15 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
             keep: result.row.keep,
             params: encoded.params ? JSON.stringify(encoded.params) : null,
           });
+          stageSeconds.write += secondsSince(writing);
           counts.rowsOut++;
         }
         report(false);
       }
+      const closing = performance.now();
       await writer.close();
+      stageSeconds.write += secondsSince(closing);
+      addStageTime(stageSeconds, { ...pool.stageSeconds, augment: pool.stageSeconds.augment + device.seconds });
     } catch (error) {
       await writer.abort();
       throw withResumeHint(error, options.out, writer.committed);
@@ -166,6 +179,8 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     imagesPerSecond: (counts.rowsOut - rowsBefore) / wallSeconds,
     cpuSecondsPer1000: counts.rowsOut > rowsBefore ? ((cpu.user + cpu.system) / 1e6 / (counts.rowsOut - rowsBefore)) * 1000 : 0,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    backend: backend.name,
+    stageSeconds,
   };
 }
 

@@ -4,6 +4,7 @@ import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { wasmCrashMessage } from '../util/wasmCrash.js';
 import { remux } from '../pipeline.js';
 import { parseRunArgs, runHelp } from './args.js';
+import { benchCommand } from './bench.js';
 import { doctorCommand } from './doctor.js';
 import { finalizeCommand } from './finalize.js';
 import { previewCommand } from './preview.js';
@@ -17,6 +18,7 @@ Usage:
   remux run <source> --out <dir> [options]      remux a dataset (remux run --help for the options)
   remux preview <source> -o <grid.png> [...]    contact sheet of augmented copies (remux preview --help)
   remux finalize <out> [<more outs>…]           join the slices of a partitioned run (remux finalize --help)
+  remux bench <source> --out <dir> [...]        CPU vs GPU throughput per backend and stage (remux bench --help)
   remux doctor                                  what this machine offers: Node, cores, codecs, backends, GPU adapter
   remux --version
 `;
@@ -34,8 +36,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'preview') return previewCommand(rest);
   if (command === 'finalize') return finalizeCommand(rest);
+  if (command === 'bench') return benchCommand(rest).then((code) => process.exit(code)); // Dawn keeps the event loop alive
   if (command === 'doctor') return doctorCommand(version).then((code) => process.exit(code)); // Dawn keeps the event loop alive
-  if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, preview, finalize or doctor (see remux --help)`);
+  if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, preview, finalize, bench or doctor (see remux --help)`);
   const { options, quiet, help } = parseRunArgs(rest);
   if (help) {
     process.stdout.write(runHelp());
