@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { StepSpec } from './augment/op.js';
 import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
 import { remuxBatched, type RowResult } from './backend/batched.js';
-import { startBackend } from './backend/select.js';
+import { meteredRunner, startBackend } from './backend/select.js';
 import { DecodeError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
 import { codecVersions } from './codec/libraries.js';
@@ -41,6 +41,8 @@ export interface RemuxSummary {
   backend: ConcreteBackend;
   /** Busy seconds per stage (see `StageSeconds`): where the time went, for `remux bench`. */
   stageSeconds: StageSeconds;
+  /** Pixel bytes a batched backend read and wrote (RGB, source and output); 0 on the CPU backends. */
+  augmentBytes: number;
 }
 
 /** Source rows in flight per worker; only compressed bytes wait in this window. */
@@ -88,6 +90,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     },
   });
   const stageSeconds = noStageTime();
+  const device = new BusyClock();
   const counts = journal.finished ? { ...journal.counts } : { ...journal.counts, rowsIn: position.sourceIndex - range.start };
   const rowsBefore = counts.rowsOut;
   let lastReport = 0;
@@ -113,12 +116,11 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     const errorsPath = `${options.out}/${errorsFile(slice)}`;
     try {
       const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end), (s) => (stageSeconds.read += s));
-      const device = new BusyClock();
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
       // narrow one would leave workers idle behind one slow image.
       const inFlight = options.workers * IN_FLIGHT_PER_WORKER;
       const done = backend.run
-        ? remuxBatched(rows, pool, (samples) => device.time(() => backend.run!(samples)), { batchSize: options.batchSize, decodeWindow: inFlight })
+        ? remuxBatched(rows, pool, meteredRunner(backend.run, device), { batchSize: options.batchSize, decodeWindow: inFlight })
         : mapOrdered(rows, inFlight, (row) => remuxRow(pool, row));
       for await (const result of done) {
         if (options.signal?.aborted) throw interrupted(options.out, writer.committed);
@@ -181,6 +183,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     backend: backend.name,
     stageSeconds,
+    augmentBytes: device.bytes,
   };
 }
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import type { BenchResult } from '../src/bench/bench.js';
-import { bars } from '../src/bench/report.js';
+import { bars, describeSources } from '../src/bench/report.js';
 import { STAGES } from '../src/util/stageTime.js';
 import { tempDir } from './helpers/output.js';
 import { SAMPLE_PARQUET } from './helpers/samplePhotos.js';
@@ -45,8 +45,10 @@ test('remux bench: bench.json with every figure for each backend on the same row
     for (const stage of STAGES) assert.ok(r.stages[stage].seconds > 0 && (r.stages[stage].imagesPerSecond ?? 0) > 0, `${r.name}: ${stage}`);
     for (const key of ['imagesPerSecond', 'cpuSecondsPer1000', 'augmentShareOfWall', 'cpuRatioToCodecFloor', 'wallSeconds'] as const) assert.ok(Number.isFinite(r[key]) && r[key] > 0, `${r.name}: ${key}`);
     assert.equal(r.batchSize === null, r.backend !== 'webgpu');
+    assert.equal(r.augmentGBps === null, r.backend !== 'webgpu', `${r.name}: augment GB/s on batched backends only`);
   }
   if (webgpu) assert.match(result.runs.find((r) => r.backend === 'webgpu')?.note ?? '', /^webgpu adapter: /);
+  assert.equal(result.machine.gpuCopyGBps === null, !webgpu);
   assert.deepEqual(result.composite.map((c) => c.tfBackend), ['cpu', 'wasm', ...(webgpu ? ['webgpu'] : [])]);
   for (const c of result.composite) assert.ok(c.images === 2 && c.imagesPerSecond > 0, c.name);
   assert.equal(result.target.cpuRatioToCodecFloor, 1.25);
@@ -66,6 +68,8 @@ test('remux bench: bench.json with every figure for each backend on the same row
   for (const r of result.runs) assert.match(markdown, new RegExp(`^\\| ${r.name} \\| [\\d.]+ \\|`, 'm'));
   for (const c of result.composite) assert.match(markdown, new RegExp(`^\\| ${c.tfBackend} \\| 2 \\| [\\d.]+ \\|$`, 'm'));
   assert.match(markdown, /^Codec floor \(decode \+ encode alone/m);
+  assert.match(markdown, new RegExp(`^Source: ${SAMPLE_PARQUET}, 6 images \\(--limit 6\\)`, 'm'));
+  assert.equal(describeSources(['a.parquet', 'b.parquet', 'a.parquet']), 'a.parquet ×2, b.parquet');
   assert.match(markdown, /^- tensorflow: --backend tensorflow cannot start/m);
 });
 

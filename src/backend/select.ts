@@ -7,6 +7,7 @@ import { wasmResampler } from '../../kernels/wasm/resampleWasm.js';
 import { runBatch } from '../../kernels/webgpu/runBatch.js';
 import { messageOf } from '../errors.js';
 import type { BackendName, ConcreteBackend } from '../options.js';
+import type { BusyClock } from '../util/stageTime.js';
 import type { BatchRunner } from './batched.js';
 import { cpuReason, startTensorflow, tensorflowLine, type TensorflowRuntime } from './tensorflow.js';
 import { adapterLine, probeAdapter, startWebgpu, type AdapterReport, type WebgpuRuntime } from './webgpu.js';
@@ -73,4 +74,15 @@ async function startAuto(probes: Probes): Promise<StartedBackend> {
 export function autoLine(chosen: ConcreteBackend, skipped: readonly string[], detail: string | null): string {
   const parts = [detail, skipped.length > 0 ? `not taken: ${skipped.join('; ')}` : null].filter((p) => p !== null);
   return `backend ${chosen} (auto${parts.length > 0 ? `; ${parts.join('; ')}` : ''})`;
+}
+
+/** The runner, timed on `clock` (overlapping batches counted once) with the pixel bytes it read and wrote. */
+export function meteredRunner(run: BatchRunner, clock: BusyClock): BatchRunner {
+  return (samples) =>
+    clock.time(async () => {
+      const images = await run(samples);
+      for (const s of samples) clock.bytes += s.data.length;
+      for (const image of images) clock.bytes += image.data.length;
+      return images;
+    });
 }

@@ -52,8 +52,10 @@ export interface RunItem {
   imagesPerSecond: number;
   cpuSecondsPer1000: number;
   stages: Record<StageName, StageFigures>;
-  /** Augment busy time over wall time. */
+  /** Augment busy time over the wall time of what runs it: the device (batched backends) or all worker threads (CPU backends). */
   augmentShareOfWall: number;
+  /** Batched backends: RGB bytes read and written by the augment stage per second of it, in GB/s. */
+  augmentGBps: number | null;
   /** This run's process CPU per image over the codec floor's decode + encode time per image. */
   cpuRatioToCodecFloor: number;
   /** The backend's own line (adapter, library), when it has one. */
@@ -83,7 +85,7 @@ export interface CompositeItem {
 
 export interface BenchResult {
   date: string;
-  machine: { node: string; platform: string; cores: number; cpu: string; gpu: string | null };
+  machine: { node: string; platform: string; cores: number; cpu: string; gpu: string | null; gpuCopyGBps: number | null };
   options: { source: string | string[]; pipeline: unknown; limit: number | null; workers: number; codec: string; format: string; batchSizes: number[]; backends: ConcreteBackend[] };
   /** Target for the CPU's share in GPU mode: at most this many times the codec floor per image. */
   target: { cpuRatioToCodecFloor: number };
@@ -97,6 +99,7 @@ export interface BenchResult {
 export const ALL_BACKENDS: ConcreteBackend[] = ['cpu', 'wasm', 'webgpu', 'tensorflow'];
 const BATCHED: ReadonlySet<ConcreteBackend> = new Set(['tensorflow', 'webgpu']);
 export const TARGET_RATIO = 1.25;
+const WASM_BACKEND = '@tensorflow/tfjs-backend-wasm';
 
 /** Runs every measurement; writes nothing but the runs' outputs under `out/runs/`. */
 export async function bench(options: BenchOptions): Promise<BenchResult> {
@@ -106,10 +109,10 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
   const size = resolved.size;
   const identity = [{ op: 'centerCrop', size }];
   const rows = await readRows(resolved);
-  const floor = await codecFloor(resolved, rows, await choosePipeline({ pipeline: identity, size }));
+  const floor = await codecFloor(resolved, rows, steps);
   const runs: RunItem[] = [];
   const skipped: BenchResult['skipped'] = [];
-  let gpuName: string | null = null;
+  let gpu: { name: string; copyGBps: number } | null = null;
   for (const backend of backends) {
     const sizes = BATCHED.has(backend) ? batchSizes : [null];
     for (const kind of ['pipeline', 'identity'] as const) {
@@ -120,7 +123,8 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
         const runOptions = { ...source, out: `${out}/runs/${name.replace(/[^a-z0-9]+/g, '-')}`, overwrite: true, backend, batchSize: batchSize ?? undefined, onNote: (n: string) => notes.push(n) };
         try {
           const summary = await remux(kind === 'identity' ? { ...runOptions, preset: undefined, pipeline: identity } : runOptions);
-          runs.push(runItem(name, kind, backend, batchSize, summary, floor, notes.find((n) => /^(webgpu adapter|tensorflow): /.test(n)) ?? null));
+          const threads = BATCHED.has(backend) ? 1 : resolved.workers;
+          runs.push(runItem(name, kind, batchSize, summary, floor, threads, notes.find((n) => /^(webgpu adapter|tensorflow): /.test(n)) ?? null));
         } catch (error) {
           if (!(error instanceof RemuxError) || !/^ERR_REMUX_(WEBGPU|TENSORFLOW)$/.test(error.code)) throw error;
           skipped.push({ name: backend, reason: messageOf(error) });
@@ -129,12 +133,15 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
       }
       if (skipped.some((s) => s.name === backend)) break;
     }
-    if (backend === 'webgpu' && !skipped.some((s) => s.name === 'webgpu')) gpuName = adapterLine((await startWebgpu()).adapter);
+    if (backend === 'webgpu' && !skipped.some((s) => s.name === 'webgpu')) {
+      const runtime = await startWebgpu();
+      gpu = { name: adapterLine(runtime.adapter), copyGBps: await copyBandwidth(runtime.backend.device) };
+    }
   }
   const composite = await compositeRuns(resolved, steps, rows.slice(0, compositeImages), backends, skipped);
   return {
     date: new Date().toISOString(),
-    machine: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? 'unknown', gpu: gpuName },
+    machine: { node: process.versions.node, platform: `${process.platform}-${process.arch}`, cores: availableParallelism(), cpu: cpus()[0]?.model.trim() ?? 'unknown', gpu: gpu?.name ?? null, gpuCopyGBps: gpu?.copyGBps ?? null },
     options: { source: resolved.source, pipeline: pipelineToSpec(steps), limit: resolved.limit ?? null, workers: resolved.workers, codec: resolved.codec, format: resolved.format, batchSizes, backends },
     target: { cpuRatioToCodecFloor: TARGET_RATIO },
     floor,
@@ -144,12 +151,13 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
   };
 }
 
-function runItem(name: string, kind: RunItem['kind'], backend: ConcreteBackend, batchSize: number | null, s: RemuxSummary, floor: FloorItem, note: string | null): RunItem {
+/** `threads`: what runs the augment stage, for its share of wall time (1 device, or the workers). */
+function runItem(name: string, kind: RunItem['kind'], batchSize: number | null, s: RemuxSummary, floor: FloorItem, threads: number, note: string | null): RunItem {
   const stages = Object.fromEntries(STAGES.map((stage) => [stage, { seconds: s.stageSeconds[stage], imagesPerSecond: s.stageSeconds[stage] > 0 ? s.rowsOut / s.stageSeconds[stage] : null }])) as RunItem['stages'];
   return {
     name,
     kind,
-    backend,
+    backend: s.backend,
     batchSize,
     rowsIn: s.rowsIn,
     rowsOut: s.rowsOut,
@@ -158,7 +166,8 @@ function runItem(name: string, kind: RunItem['kind'], backend: ConcreteBackend, 
     imagesPerSecond: s.imagesPerSecond,
     cpuSecondsPer1000: s.cpuSecondsPer1000,
     stages,
-    augmentShareOfWall: s.stageSeconds.augment / s.wallSeconds,
+    augmentShareOfWall: s.stageSeconds.augment / (s.wallSeconds * threads),
+    augmentGBps: s.augmentBytes > 0 ? s.augmentBytes / s.stageSeconds.augment / 1e9 : null,
     cpuRatioToCodecFloor: s.cpuSecondsPer1000 / floor.codecMsPerImage,
     note,
   };
@@ -180,11 +189,12 @@ async function readRows(options: ResolvedOptions): Promise<SourceRow[]> {
 
 /**
  * Decode + encode alone, with the run's codec, threads and output format: each row decoded in a
- * worker, its centre cropped to the output size, encoded in a worker. No source, no writer.
+ * worker at the DCT scale the pipeline allows (as the runs decode it), its centre cropped to the
+ * output size, encoded in a worker. No source, no writer, no pixel work.
  */
-async function codecFloor(options: ResolvedOptions, rows: SourceRow[], identity: PipelineStep[]): Promise<FloorItem> {
+async function codecFloor(options: ResolvedOptions, rows: SourceRow[], steps: PipelineStep[]): Promise<FloorItem> {
   const pool = new WorkerPool(options.workers, {
-    pipeline: pipelineToSpec(identity),
+    pipeline: pipelineToSpec(steps),
     codec: options.codec,
     maxPixels: options.maxPixels,
     seed: options.seed,
@@ -256,9 +266,11 @@ async function compositeRuns(options: ResolvedOptions, steps: PipelineStep[], ro
   const items: CompositeItem[] = [];
   const tf = await import('@tensorflow/tfjs-core');
   const runners: Array<[string, () => Promise<((s: BatchSample[]) => Promise<unknown>) | string>]> = [
-    ['cpu', () => onTfjs(tf, 'cpu', '@tensorflow/tfjs-backend-cpu')],
-    ['wasm', () => onTfjs(tf, 'wasm', '@tensorflow/tfjs-backend-wasm')],
-    ['webgpu', async () => (backends.includes('webgpu') && !skipped.some((s) => s.name === 'webgpu') ? onTfjs(tf, 'webgpu', null) : 'webgpu was not measured in this run')],
+    // A literal specifier for cpu, so that bundles include it; tfjs-backend-wasm reads its .wasm
+    // files beside its own script, so it stays a package (a devDependency: skipped where absent).
+    ['cpu', () => onTfjs(tf, 'cpu', () => import('@tensorflow/tfjs-backend-cpu'))],
+    ['wasm', () => onTfjs(tf, 'wasm', () => import(WASM_BACKEND))],
+    ['webgpu', async () => (backends.includes('webgpu') && !skipped.some((s) => s.name === 'webgpu') ? onTfjs(tf, 'webgpu', async () => undefined) : 'webgpu was not measured in this run')],
     ['tensorflow', () => startTensorflow().then((t) => t.run, (error: unknown) => messageOf(error))],
   ];
   for (const [tfBackend, start] of runners) {
@@ -278,12 +290,36 @@ async function compositeRuns(options: ResolvedOptions, steps: PipelineStep[], ro
 }
 
 /** A runner on one of this process's tfjs backends, or why it is not there. */
-async function onTfjs(tf: typeof tfjs, name: string, pkg: string | null): Promise<((s: BatchSample[]) => Promise<unknown>) | string> {
+async function onTfjs(tf: typeof tfjs, name: string, load: () => Promise<unknown>): Promise<((s: BatchSample[]) => Promise<unknown>) | string> {
   try {
-    if (pkg) await import(pkg);
+    await load();
     if (!(await tf.setBackend(name))) return `tfjs's ${name} backend did not start`;
   } catch (error) {
     return `tfjs's ${name} backend is not available: ${messageOf(error).split('\n')[0]}`;
   }
   return (samples) => runBatchComposite(tf, samples);
+}
+
+/**
+ * The device's buffer-to-buffer copy rate (bytes read + written per second, GB/s): the ceiling an
+ * augment pass that reads and writes each byte once could reach on this card.
+ */
+export async function copyBandwidth(device: GPUDevice): Promise<number> {
+  const size = Math.min(256 * 2 ** 20, device.limits.maxBufferSize) & ~3;
+  const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const [a, b] = [device.createBuffer({ size, usage }), device.createBuffer({ size, usage })];
+  const copies = async (n: number) => {
+    const encoder = device.createCommandEncoder();
+    for (let i = 0; i < n; i++) encoder.copyBufferToBuffer(i % 2 ? b : a, 0, i % 2 ? a : b, 0, size);
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  };
+  await copies(2);
+  const rounds = 8;
+  const started = performance.now();
+  await copies(rounds);
+  const seconds = (performance.now() - started) / 1000;
+  a.destroy();
+  b.destroy();
+  return (2 * size * rounds) / seconds / 1e9;
 }

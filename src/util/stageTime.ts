@@ -27,10 +27,12 @@ export const secondsSince = (start: number): number => (performance.now() - star
 
 /**
  * Wall time during which at least one of several overlapping tasks is running (two GPU batches
- * are in flight at once: summing their durations would count the overlap twice).
+ * are in flight at once: summing their durations would count the overlap twice), and the bytes
+ * the tasks say they moved.
  */
 export class BusyClock {
   seconds = 0;
+  bytes = 0;
   private running = 0;
   private since = 0;
 
