@@ -83,6 +83,9 @@ test('remux doctor names Node, cores, codecs and every backend with whether it c
   assert.match(result.stdout, /^ {14}CUDA libraries: (none found|lib\S+\.so)/m);
   assert.match(result.stdout, /^ {14}NVIDIA GPUs: \S/m);
   // Where CI installed Mesa's lavapipe, the adapter must be found and called a software one.
-  if (process.env.REMUX_REQUIRE_WEBGPU === '1') assert.match(result.stdout, /^ {2}webgpu {6}webgpu adapter: .*software adapter/m);
+  if (process.env.REMUX_REQUIRE_WEBGPU === '1') {
+    assert.match(result.stdout, /^ {2}webgpu {6}webgpu adapter: .*software adapter/m);
+    assert.match(result.stdout, /^ {14}limits: maxBufferSize \d+, maxStorageBufferBindingSize \d+, maxComputeWorkgroupsPerDimension \d+, maxComputeInvocationsPerWorkgroup \d+$/m);
+  }
   else assert.match(result.stdout, /^ {2}webgpu {6}(webgpu adapter: |unavailable: )/m);
 });

@@ -12,7 +12,7 @@ import type * as tfjs from '@tensorflow/tfjs-core';
 import { cudaLibraryNames, missingForTensorflow } from '../src/backend/cuda.js';
 import { autoLine, startBackend, type Probes } from '../src/backend/select.js';
 import { cpuReason, installedTensorflow, NOT_INSTALLED, startTensorflow, type PackageLoader, type TensorflowRuntime } from '../src/backend/tensorflow.js';
-import type { AdapterReport, WebgpuRuntime } from '../src/backend/webgpu.js';
+import { parseProbe, type AdapterReport, type WebgpuRuntime } from '../src/backend/webgpu.js';
 import { RemuxError } from '../src/errors.js';
 import { assertBatchConforms } from './helpers/conformance.js';
 import { tempDir } from './helpers/output.js';
@@ -146,4 +146,11 @@ test('remux doctor\'s CUDA probe: library names from ldconfig and LD_LIBRARY_PAT
   assert.deepEqual(found, ['libcublas.so.11', 'libcudart.so.12', 'libcudart.so.12.1.55', 'libcudnn.so.8']);
   assert.deepEqual(missingForTensorflow(found), ['libcudart.so.11.0']);
   assert.deepEqual(missingForTensorflow(['libcudart.so.11.0', 'libcudnn.so.8']), []);
+});
+
+test('the adapter probe\'s answer: its last stdout line, an adapter or why there is none', () => {
+  const report = adapter(false);
+  assert.deepEqual(parseProbe(`Warning: something\n${JSON.stringify({ adapter: report })}\n`), { adapter: report });
+  assert.deepEqual(parseProbe('{"error": "--backend webgpu cannot start: no WebGPU adapter found"}\n'), { error: '--backend webgpu cannot start: no WebGPU adapter found' });
+  assert.deepEqual(parseProbe(''), { error: null });
 });

@@ -6,6 +6,9 @@ import { adapterLine, startWebgpu } from '../backend/webgpu.js';
 import { codecVersions } from '../codec/libraries.js';
 import { messageOf } from '../errors.js';
 
+/** The adapter limits that decide how remux splits a batch into dispatches. */
+const LIMITS = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup'];
+
 /** The tensorflow backend: installed packages, whether it computes on a GPU, and the CUDA it would see. */
 async function tensorflowLines(): Promise<string[]> {
   const cuda = cudaLibraries();
@@ -27,7 +30,8 @@ async function tensorflowLines(): Promise<string[]> {
 async function backendLines(): Promise<string[]> {
   const lines = await tensorflowLines();
   try {
-    lines.push(`  webgpu      ${adapterLine((await startWebgpu()).adapter)}`);
+    const { adapter } = await startWebgpu();
+    lines.push(`  webgpu      ${adapterLine(adapter)}`, `              limits: ${LIMITS.map((name) => `${name} ${adapter.limits[name]}`).join(', ')}`);
   } catch (error) {
     lines.push(`  webgpu      unavailable: ${messageOf(error).replace(/^--backend webgpu cannot start: /, '')}`);
   }

@@ -40,9 +40,10 @@ export class WorkerPool {
       const task = slot.pending.get(response.id);
       if (!task) return;
       slot.pending.delete(response.id);
-      if (response.ok) addStageTime(this.stageSeconds, response.seconds);
-      if (response.ok) task.resolve(response);
-      else task.reject(response.badInput ? new DecodeError(response.error) : new RemuxError('ERR_REMUX_WORKER', response.error));
+      if (response.ok) {
+        addStageTime(this.stageSeconds, response.seconds);
+        task.resolve(response);
+      } else task.reject(response.badInput ? new DecodeError(response.error) : new RemuxError('ERR_REMUX_WORKER', response.error));
     });
     const fail = (error: Error) => {
       this.failure = new RemuxError('ERR_REMUX_WORKER', `worker thread stopped: ${error.message}`, { cause: error });
