@@ -54,7 +54,7 @@ export interface RemuxOptions {
   quality?: number;
   /** JPEG library. Default 'auto' (libjpeg-turbo, sharp for DCT-scaled decodes). */
   codec?: CodecName;
-  /** Where the pixel kernels run: `wasm` (WASM SIMD where it applies, else TypeScript), `cpu` (the TypeScript reference) or `webgpu` (WGSL on a GPU through Dawn, in batches of `batchSize`). Default 'wasm'. */
+  /** Where the pixel kernels run: `auto` (the first that works of tensorflow on a GPU, webgpu on a hardware adapter, wasm, cpu; it says which and why), `tensorflow` (stock tf ops on `@tensorflow/tfjs-node-gpu`, else `@tensorflow/tfjs-node`, batched), `webgpu` (WGSL on a GPU through Dawn, batched), `wasm` (WASM SIMD where it applies, else TypeScript) or `cpu` (the TypeScript reference). Default 'auto'. */
   backend?: BackendName;
   /** Rows per shard. Default: sized for ~256 MB shards from the first row group. */
   rowsPerShard?: number;
@@ -104,10 +104,12 @@ export interface RemuxOptions {
 type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry' | 'augment' | 'pushToHub';
 export type ResolvedOptions = Required<Omit<RemuxOptions, OptionalOptions>> & Pick<RemuxOptions, OptionalOptions>;
 
-export const BACKENDS = ['wasm', 'cpu', 'webgpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** A backend that runs: what `auto` resolves to. */
+export type ConcreteBackend = Exclude<BackendName, 'auto'>;
 
-/** An explicitly requested backend that cannot start is an error, not a silent fallback (webgpu is checked when the run starts its device). */
+/** An explicitly requested backend that cannot start is an error, not a silent fallback (tensorflow and webgpu are checked when the run starts them). */
 function checkBackend(backend: BackendName): BackendName {
   if (backend === 'wasm' && !wasmResampler()) throw new UsageError('--backend wasm: the WASM kernels are missing (run npm run build) or this Node has no WebAssembly SIMD; use --backend cpu');
   return backend;
@@ -148,7 +150,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     format: oneOf('--format', options.format ?? 'jpeg', FORMATS),
     quality: Math.round(numberInRange('--quality', options.quality ?? 90, 1, 100)),
     codec: oneOf('--codec', options.codec ?? 'auto', CODECS),
-    backend: checkBackend(oneOf('--backend', options.backend ?? 'wasm', BACKENDS)),
+    backend: checkBackend(oneOf('--backend', options.backend ?? 'auto', BACKENDS)),
     rowsPerShard: optionalPositive('--rows-per-shard', options.rowsPerShard),
     rowGroupSize: positiveInteger('--row-group-size', options.rowGroupSize ?? 100),
     keepColumns,

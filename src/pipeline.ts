@@ -4,15 +4,15 @@ import type { StepSpec } from './augment/op.js';
 import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
 import { remuxBatched, type RowResult } from './backend/batched.js';
 import { batchRunner } from './backend/batchRunner.js';
+import { meteredRunner, startBackend } from './backend/select.js';
 import { startTfjs } from './backend/tfjs.js';
 import { loadAugment, pipelineChoice } from './augment/userFunction.js';
-import { adapterLine, startWebgpu } from './backend/webgpu.js';
 import { DecodeError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
 import { codecVersions } from './codec/libraries.js';
 import { WorkerPool } from './codec/pool.js';
 import { RemuxError, messageOf } from './errors.js';
-import { resolveOptions, TARGET_SHARD_BYTES, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, TARGET_SHARD_BYTES, type ConcreteBackend, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { finalizeOutputs } from './sink/finalize.js';
 import { journalSaver, positionAfter, type RunRecord } from './sink/journal.js';
 import { startOutput } from './sink/resume.js';
@@ -22,6 +22,7 @@ import { describeSlice, errorsFile, shardPrefix, sliceRows } from './sink/slice.
 import { ensureRepo, pushTarget, ShardUploader, type PushTarget } from './sink/upload.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
 import { describeSpec } from './source/parquet.js';
+import { addStageTime, BusyClock, noStageTime, secondsSince, timedIterable, type StageSeconds } from './util/stageTime.js';
 import { mapOrdered } from './util/stream.js';
 
 const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -40,6 +41,12 @@ export interface RemuxSummary {
   cpuSecondsPer1000: number;
   /** Peak resident memory of the process so far, all threads. */
   peakRssBytes: number;
+  /** The backend that ran (what `auto` resolved to). */
+  backend: ConcreteBackend;
+  /** Busy seconds per stage (see `StageSeconds`): where the time went, for `remux bench`. */
+  stageSeconds: StageSeconds;
+  /** Pixel bytes a batched backend read and wrote (RGB, source and output); 0 on the CPU backends. */
+  augmentBytes: number;
 }
 
 /** Source rows in flight per worker; only compressed bytes wait in this window. */
@@ -53,22 +60,25 @@ const IN_FLIGHT_PER_WORKER = 8;
 export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
-  const options = resolveOptions(input);
-  const push = options.pushToHub === undefined ? null : pushTarget(options.pushToHub, options);
-  const steps = await choosePipeline(pipelineChoice(options));
+  const requested = resolveOptions(input);
+  const push = requested.pushToHub === undefined ? null : pushTarget(requested.pushToHub, requested);
+  const steps = await choosePipeline(pipelineChoice(requested));
   const spec = pipelineToSpec(steps);
-  const source = await openSource(options.source, options);
-  for (const note of source.notes) options.onNote?.(note);
-  // An explicitly requested GPU that cannot start stops here, with the reason, before any output.
-  const gpu = options.backend === 'webgpu' ? await startWebgpu() : null;
-  if (gpu) options.onNote?.(adapterLine(gpu.adapter));
-  const augment = options.augment === undefined ? null : await loadAugment(options.augment);
+  const source = await openSource(requested.source, requested);
+  for (const note of source.notes) requested.onNote?.(note);
+  // An explicitly requested backend that cannot start stops here, with the reason, before any
+  // output; `auto` resolves here, and the resolved name is what the journal and remux.json record.
+  const augment = requested.augment === undefined ? null : await loadAugment(requested.augment);
+  const backend = await startBackend(requested.backend);
+  const options: ResolvedOptions = { ...requested, backend: backend.name };
   const slice = { index: options.shardIndex, count: options.numShards };
   const range = sliceRows(source.chunkRows, slice, options.limit);
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
   const plan = { out: options.out, resume: options.resume, overwrite: options.overwrite, slice, prefix: shardPrefix(source.split, slice) };
   if (push) await ensureRepo(push);
   const start = await startOutput(plan, { ...outputFingerprint(options, source, spec, push), augment: augment?.fingerprint ?? null }, runRecord(options, source, spec, layout));
+  // Said once the run really starts: after every check of the options, the source and the output.
+  if (backend.note) options.onNote?.(backend.note);
   if (start.note) options.onNote?.(start.note);
   const { journal } = start;
   const position = start.position ?? { sourceIndex: range.start, copy: 0 };
@@ -91,6 +101,8 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       await uploader?.add(journal.shards.at(-1)!);
     },
   });
+  const stageSeconds = noStageTime();
+  const deviceClock = new BusyClock();
   const counts = journal.finished ? { ...journal.counts } : { ...journal.counts, rowsIn: position.sourceIndex - range.start };
   const rowsBefore = counts.rowsOut;
   let lastReport = 0;
@@ -111,17 +123,18 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       copies: options.copies,
       encode: { format: options.format, quality: options.quality, codec: options.codec },
       recordParams: options.recordParams,
-      backend: options.backend === 'webgpu' ? 'cpu' : options.backend,
+      backend: backend.name === 'wasm' ? 'wasm' : 'cpu',
     });
     const errorsPath = `${options.out}/${errorsFile(slice)}`;
     try {
-      const rows = rowsFrom(source, position.sourceIndex, range.end);
+      const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end), (s) => (stageSeconds.read += s));
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
       // narrow one would leave workers idle behind one slow image.
       const inFlight = options.workers * IN_FLIGHT_PER_WORKER;
-      const user = augment && { augment, tf: await startTfjs(gpu ? 'webgpu' : options.backend, gpu?.tf), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
-      const done = gpu || user
-        ? remuxBatched(rows, pool, batchRunner(gpu?.backend ?? null, user), { batchSize: options.batchSize, decodeWindow: inFlight, prepare: gpu ? 'decode' : 'augment' })
+      const user = augment && { augment, tf: backend.tf ?? (await startTfjs(backend.name === 'wasm' ? 'wasm' : 'cpu')), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
+      const device = backend.run && meteredRunner(backend.run, deviceClock);
+      const done = device || user
+        ? remuxBatched(rows, pool, batchRunner(device, user), { batchSize: options.batchSize, decodeWindow: inFlight, prepare: device ? 'decode' : 'augment' })
         : mapOrdered(rows, inFlight, (row) => remuxRow(pool, row));
       for await (const result of done) {
         if (options.signal?.aborted) throw interrupted(options.out, writer.committed);
@@ -135,6 +148,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
         for (const [copy, encoded] of result.copies.entries()) {
           // A resumed run starts inside a row when a shard ended between its copies.
           if (result.row.sourceIndex === position.sourceIndex && copy < position.copy) continue;
+          const writing = performance.now();
           await writer.append({
             image: encoded.bytes,
             path: `${String(result.row.sourceIndex).padStart(6, '0')}-${copy}.${EXTENSIONS[options.format]}`,
@@ -144,11 +158,15 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
             keep: result.row.keep,
             params: encoded.params ? JSON.stringify(encoded.params) : null,
           });
+          stageSeconds.write += secondsSince(writing);
           counts.rowsOut++;
         }
         report(false);
       }
+      const closing = performance.now();
       await writer.close();
+      stageSeconds.write += secondsSince(closing);
+      addStageTime(stageSeconds, { ...pool.stageSeconds, augment: pool.stageSeconds.augment + deviceClock.seconds });
     } catch (error) {
       await writer.abort();
       await uploader?.settle();
@@ -180,6 +198,9 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     imagesPerSecond: (counts.rowsOut - rowsBefore) / wallSeconds,
     cpuSecondsPer1000: counts.rowsOut > rowsBefore ? ((cpu.user + cpu.system) / 1e6 / (counts.rowsOut - rowsBefore)) * 1000 : 0,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    backend: backend.name,
+    stageSeconds,
+    augmentBytes: deviceClock.bytes,
   };
 }
 

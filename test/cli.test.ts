@@ -33,7 +33,7 @@ test('bad usage is one line on stderr, exit code 2, no stack trace', async () =>
     [['run', SAMPLE_PARQUET, '--out', out, '--format', 'gif'], 'remux: expected one of jpeg, png, webp, raw for --format but received "gif"\n'],
     [['run', SAMPLE_PARQUET, '--out', out, '--size', '12x'], 'remux: expected an integer or HEIGHTxWIDTH for --size but received "12x"\n'],
     [['run', 'package.json', '--out', out], 'remux: source package.json: expected a .parquet file, a directory of parquet files or an image folder\n'],
-    [['frobnicate'], 'remux: unknown command "frobnicate": expected run, preview, finalize or doctor (see remux --help)\n'],
+    [['frobnicate'], 'remux: unknown command "frobnicate": expected run, preview, finalize, bench or doctor (see remux --help)\n'],
   ];
   for (const [args, stderr] of cases) {
     const result = cli(...args);
@@ -70,7 +70,7 @@ test('several parquet files on the command line (a glob the shell expanded) are 
   assert.equal(bad.status, 2);
 });
 
-test('remux doctor names Node, cores, codecs and every backend with whether it can run here', () => {
+test('remux doctor names Node, cores, codecs and every backend with whether it can run here, and for tensorflow the CUDA it would see', () => {
   const result = cli('doctor');
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, new RegExp(`^node {8}${process.versions.node.replace(/\./g, '\\.')} `, 'm'));
@@ -78,8 +78,15 @@ test('remux doctor names Node, cores, codecs and every backend with whether it c
   assert.match(result.stdout, /^codecs {6}@julusian\/jpeg-turbo \d/m);
   for (const backend of ['tensorflow', 'webgpu', 'wasm', 'cpu']) assert.match(result.stdout, new RegExp(`^  ${backend} +\\S`, 'm'), backend);
   assert.match(result.stdout, /^ {2}wasm {8}ready/m);
+  // tensorflow: installed or not (and whether it computes on a GPU), then the CUDA libraries and GPUs it would see.
+  assert.match(result.stdout, /^ {2}tensorflow {2}(not installed \(optional: npm install @tensorflow\/tfjs-node-gpu|@tensorflow\/tfjs-node(-gpu)? \d[^:]*: (computes on the GPU|loads but computes on the CPU|the CPU build)|unavailable: )/m);
+  assert.match(result.stdout, /^ {14}CUDA libraries: (none found|lib\S+\.so)/m);
+  assert.match(result.stdout, /^ {14}NVIDIA GPUs: \S/m);
   // Where CI installed Mesa's lavapipe, the adapter must be found and called a software one.
-  if (process.env.REMUX_REQUIRE_WEBGPU === '1') assert.match(result.stdout, /^ {2}webgpu {6}webgpu adapter: .*software adapter/m);
+  if (process.env.REMUX_REQUIRE_WEBGPU === '1') {
+    assert.match(result.stdout, /^ {2}webgpu {6}webgpu adapter: .*software adapter/m);
+    assert.match(result.stdout, /^ {14}limits: maxBufferSize \d+, maxStorageBufferBindingSize \d+, maxComputeWorkgroupsPerDimension \d+, maxComputeInvocationsPerWorkgroup \d+$/m);
+  }
   else assert.match(result.stdout, /^ {2}webgpu {6}(webgpu adapter: |unavailable: )/m);
 });
 

@@ -25,7 +25,8 @@ async function photosParquet(rows: number, rowGroupSize: number): Promise<string
   return `${dir}/train.parquet`;
 }
 
-const ARGS = ['--size', '64', '--copies', '3', '--rows-per-shard', '12', '--row-group-size', '6', '--quiet'];
+// An explicit backend: `auto` would add its choice line to the stderr these tests match whole.
+const ARGS = ['--size', '64', '--copies', '3', '--rows-per-shard', '12', '--row-group-size', '6', '--backend', 'wasm', '--quiet'];
 const run = (source: string, out: string, extra: string[] = [], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [CLI, 'run', source, '--out', out, ...ARGS, ...extra], { encoding: 'utf8', env: { ...process.env, ...env } });
 

@@ -31,7 +31,8 @@ async function fixture(): Promise<string> {
   return `${dir}/train.parquet`;
 }
 
-const RUN_ARGS = ['--size', '32', '--copies', '2', '--rows-per-shard', '14', '--row-group-size', '7', '--workers', '2', '--quiet'];
+// An explicit backend: `auto` would add its choice line to the stderr these tests match whole.
+const RUN_ARGS = ['--size', '32', '--copies', '2', '--rows-per-shard', '14', '--row-group-size', '7', '--workers', '2', '--backend', 'wasm', '--quiet'];
 
 const run = (source: string, out: string, extra: string[] = [], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [CLI, 'run', source, '--out', out, ...RUN_ARGS, ...extra], { encoding: 'utf8', env: { ...process.env, ...env } });

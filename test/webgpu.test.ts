@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { runStagesComposite } from '../kernels/composite/runStagesComposite.js';
+import { runBatchComposite } from '../kernels/composite/runBatchComposite.js';
 import { runStages } from '../kernels/cpu/runStages.js';
 import { PIXEL_PROGRAM, runPixelProgram } from '../kernels/registry.js';
 import { groupSamples, type BatchSample } from '../kernels/webgpu/batchLayout.js';
@@ -21,7 +21,7 @@ import { parsePipeline, planSample } from '../src/augment/pipeline.js';
 import { adapterLine, startWebgpu, type WebgpuRuntime } from '../src/backend/webgpu.js';
 import { messageOf } from '../src/errors.js';
 import { remux } from '../src/index.js';
-import { assertConforms, maxDiff, photo, PROGRAMS } from './helpers/conformance.js';
+import { assertBatchConforms, assertConforms, maxDiff, photo, PROGRAMS } from './helpers/conformance.js';
 import { digest, imageBytes, readOutput, tempDir } from './helpers/output.js';
 import { writeHfParquet } from './helpers/hfParquet.js';
 import { SAMPLE_CLASSES, SAMPLE_PARQUET, samplePhotos } from './helpers/samplePhotos.js';
@@ -112,17 +112,10 @@ test('webgpu: RemuxPixelProgram runs the registered WGSL kernel and leaks no ten
   assert.equal(tf.memory().numTensors, before);
 });
 
-test('webgpu: the composite (stock tfjs ops) path matches the cpu reference within 1 level, on tfjs\'s webgpu backend', { skip }, async () => {
+test('webgpu: the composite (stock tfjs ops) batch runner of the tensorflow backend matches the cpu reference within 1 level, on tfjs\'s webgpu backend', { skip }, async () => {
   const { tf } = gpu();
-  const image = await photo('object/photo-047.png', 64, 150);
   const before = tf.memory().numTensors;
-  for (const [name, spec] of Object.entries(PROGRAMS)) {
-    const plan = planSample(parsePipeline(spec, { size: 48 }), 3, 2, 0, image.size);
-    const reference = runStages(image.data, image.size, plan.stages);
-    const composite = await runStagesComposite(tf, image.data, image.size, plan.stages);
-    assert.deepEqual(composite.size, reference.size);
-    assertConforms(name, composite.data, reference.data, 'row 2');
-  }
+  await assertBatchConforms((samples) => runBatchComposite(tf, samples));
   assert.equal(tf.memory().numTensors, before, 'the composite path leaks no tensors');
 });
 

@@ -1,8 +1,6 @@
-import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type * as tfjs from '@tensorflow/tfjs-core';
-import { runBatch } from '../../kernels/webgpu/runBatch.js';
 import { runUserAugment, type LoadedAugment } from '../augment/userFunction.js';
-import type { BatchRunner } from './batched.js';
+import type { BatchRunner, DeviceRunner } from './batched.js';
 
 /** A user's batch function and what it runs with. */
 export interface UserStep {
@@ -19,10 +17,10 @@ export interface UserStep {
  * queued on call (double buffering); user calls run one at a time, since tfjs's tensor scopes are
  * a stack that interleaved async calls would tangle.
  */
-export function batchRunner(device: WebGPUBackend | null, user: UserStep | null): BatchRunner {
+export function batchRunner(device: DeviceRunner | null, user: UserStep | null): BatchRunner {
   let previous: Promise<unknown> = Promise.resolve();
   return (samples) => {
-    const images = device ? runBatch(device, samples) : Promise.resolve(samples.map((s) => ({ data: s.data, size: s.size })));
+    const images = device ? device(samples) : Promise.resolve(samples.map((s) => ({ data: s.data, size: s.size })));
     if (!user) return images.then((list) => ({ images: list, labels: null }));
     const result = Promise.all([images, previous.catch(() => {})]).then(async ([list]) => {
       const members = list.map((image, i) => ({ data: image.data, width: image.size.width, height: image.size.height, sourceIndex: samples[i].sourceIndex, copy: samples[i].copy, label: samples[i].label }));

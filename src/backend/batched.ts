@@ -32,8 +32,11 @@ export interface BatchOutput {
   labels: number[] | null;
 }
 
-/** Runs one ragged batch: queued on call, resolved when read back. */
+/** What a batch goes through on the main thread: queued on call, resolved when read back. */
 export type BatchRunner = (samples: PreparedSample[]) => Promise<BatchOutput>;
+
+/** A device's passes over one ragged batch (a GPU backend): queued on call, resolved when read back. */
+export type DeviceRunner = (samples: BatchSample[]) => Promise<BatchImage[]>;
 
 type Prepared = { row: SourceRow; samples: PreparedSample[] } | { row: SourceRow; error: string };
 

@@ -3,6 +3,8 @@
  * with remux's kernels registered, and says which adapter it got. Nothing here falls back: a
  * machine without an adapter is an error that says why.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import { registerRemuxKernels } from '../../kernels/registry.js';
@@ -36,8 +38,10 @@ export function startWebgpu(): Promise<WebgpuRuntime> {
   return started;
 }
 
-async function start(): Promise<WebgpuRuntime> {
-  const fail = (why: string, cause?: unknown) => new RemuxError('ERR_REMUX_WEBGPU', `--backend webgpu cannot start: ${why}`, { cause });
+const fail = (why: string, cause?: unknown) => new RemuxError('ERR_REMUX_WEBGPU', `--backend webgpu cannot start: ${why}`, { cause });
+
+/** Dawn and its high-performance adapter; no device yet, so nothing keeps the process alive. */
+export async function requestAdapter(): Promise<{ gpu: GPU; adapter: GPUAdapter }> {
   let gpu: GPU;
   try {
     const dawn = await import('webgpu');
@@ -48,6 +52,39 @@ async function start(): Promise<WebgpuRuntime> {
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw fail('no WebGPU adapter found (Dawn found no Vulkan, Metal or D3D12 device; on Linux without a GPU, Mesa’s lavapipe from mesa-vulkan-drivers 25 or later provides one)');
+  return { gpu, adapter };
+}
+
+let probed: Promise<AdapterReport> | undefined;
+
+/**
+ * The adapter this machine offers, asked in a child process: `--backend auto` must know whether
+ * it is a hardware one before choosing, without Dawn printing its driver warnings on our stderr
+ * or taking tfjs's one backend in this process. Rejects with the reason when there is none.
+ */
+export function probeAdapter(): Promise<AdapterReport> {
+  probed ??= new Promise((resolve, reject) => {
+    execFile(process.execPath, [fileURLToPath(new URL('./adapterProbe.js', import.meta.url))], { encoding: 'utf8', timeout: 60_000 }, (error, stdout) => {
+      const answer = parseProbe(stdout);
+      if ('adapter' in answer) resolve(answer.adapter);
+      else reject(new RemuxError('ERR_REMUX_WEBGPU', answer.error ?? `the adapter probe failed: ${messageOf(error)}`));
+    });
+  });
+  return probed;
+}
+
+/** The probe's last stdout line: `{"adapter": …}` or `{"error": "…"}`. */
+export function parseProbe(stdout: string): { adapter: AdapterReport } | { error: string | null } {
+  try {
+    const answer = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { adapter?: AdapterReport; error?: string };
+    return answer.adapter ? { adapter: answer.adapter } : { error: answer.error ?? null };
+  } catch {
+    return { error: null };
+  }
+}
+
+async function start(): Promise<WebgpuRuntime> {
+  const { gpu, adapter } = await requestAdapter();
   // tfjs-backend-webgpu registers itself on import only when navigator.gpu exists (Node 20 has
   // no navigator; Node 21+ has one without gpu).
   if (globalThis.navigator) Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
@@ -63,7 +100,7 @@ async function start(): Promise<WebgpuRuntime> {
   return { tf, backend: tf.backend() as WebGPUBackend, adapter: describeAdapter(adapter) };
 }
 
-function describeAdapter(adapter: GPUAdapter): AdapterReport {
+export function describeAdapter(adapter: GPUAdapter): AdapterReport {
   const info = adapter.info;
   const limits: Record<string, number> = {};
   for (const key in adapter.limits) {

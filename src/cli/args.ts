@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { invalid } from '../validate.js';
 
 /** A flag of `remux run`: its parser option, help text and how it maps onto `RemuxOptions`. */
-interface Flag {
+export interface Flag {
   name: string;
   type: 'string' | 'boolean';
   help: string;
@@ -43,7 +43,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'workers', type: 'string', value: 'N', help: 'decode/encode worker threads (number of cores)', apply: (o, v) => (o.workers = integer('workers', v)) },
   { name: 'format', type: 'string', value: 'F', help: 'output format: jpeg, png, webp or raw (jpeg)', apply: (o, v) => (o.format = v as RemuxOptions['format']) },
   { name: 'quality', type: 'string', value: 'Q', help: 'JPEG/WebP quality 1-100 (90)', apply: (o, v) => (o.quality = number('quality', v)) },
-  { name: 'backend', type: 'string', value: 'B', help: 'pixel kernels: wasm (WASM SIMD), cpu (TypeScript reference) or webgpu (WGSL on the GPU, batched) (wasm)', apply: (o, v) => (o.backend = v as RemuxOptions['backend']) },
+  { name: 'backend', type: 'string', value: 'B', help: 'pixel kernels: auto, tensorflow (tfjs-node-gpu, batched), webgpu (WGSL on the GPU, batched), wasm (WASM SIMD) or cpu (TypeScript reference); auto takes a GPU when there is a hardware one, else wasm, and says why (auto)', apply: (o, v) => (o.backend = v as RemuxOptions['backend']) },
   { name: 'codec', type: 'string', value: 'C', help: 'JPEG codec: auto, jpeg-turbo, sharp or jpeg-js (auto)', apply: (o, v) => (o.codec = v as RemuxOptions['codec']) },
   { name: 'rows-per-shard', type: 'string', value: 'N', help: 'rows per parquet shard (sized for ~256 MB shards)', apply: (o, v) => (o.rowsPerShard = integer('rows-per-shard', v)) },
   { name: 'row-group-size', type: 'string', value: 'N', help: 'rows per parquet row group (100)', apply: (o, v) => (o.rowGroupSize = integer('row-group-size', v)) },
@@ -74,21 +74,26 @@ export interface RunCommand {
   help: boolean;
 }
 
-/** Parses `remux run` arguments; unknown flags and bad values are `UsageError`s naming the flag. */
-export function parseRunArgs(argv: string[]): RunCommand {
+/** Parses a command's arguments against its flags; unknown flags are `UsageError`s pointing at its help. */
+export function parseFlags(argv: string[], flags: readonly Flag[], command: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const config: ParseArgsConfig = {
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: Object.fromEntries(RUN_FLAGS.map((f) => [f.name, { type: f.type }])),
+    options: Object.fromEntries(flags.map((f) => [f.name, { type: f.type }])),
   };
-  let parsed;
   try {
-    parsed = parseArgs(config);
+    const parsed = parseArgs(config);
+    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}. See remux run --help`);
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}. See remux ${command} --help`);
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+}
+
+/** Parses `remux run` arguments; unknown flags and bad values are `UsageError`s naming the flag. */
+export function parseRunArgs(argv: string[]): RunCommand {
+  const parsed = parseFlags(argv, RUN_FLAGS, 'run');
+  const { values } = parsed;
   if (values.help) return { options: { source: '', out: '' }, quiet: false, help: true };
   if (parsed.positionals.length === 0) throw new UsageError('missing source: remux run <source> --out <dir>');
   // Several positionals: a glob the shell expanded into parquet files.
@@ -104,8 +109,13 @@ export function parseRunArgs(argv: string[]): RunCommand {
   return { options, quiet: values.quiet === true, help: false };
 }
 
+/** One help line per flag. */
+export function flagHelp(flags: readonly Flag[]): string[] {
+  return flags.map((f) => `  --${f.name}${f.value ? ` ${f.value}` : ''}`.padEnd(28) + f.help);
+}
+
 export function runHelp(): string {
-  const lines = RUN_FLAGS.map((f) => `  --${f.name}${f.value ? ` ${f.value}` : ''}`.padEnd(28) + f.help);
+  const lines = flagHelp(RUN_FLAGS);
   return `Usage: remux run <source> [more parquet files…] --out <dir> [options]
 
 Streams every row of <source> (a parquet file, several, a directory of parquet files, a quoted

@@ -1,4 +1,5 @@
 import { RUN_FLAGS, runHelp } from './args.js';
+import { benchHelp } from './bench.js';
 import { FINALIZE_HELP } from './finalize.js';
 import { PREVIEW_HELP } from './preview.js';
 
@@ -14,6 +15,7 @@ export const COMMANDS: Command[] = [
   { name: 'run', usage: 'remux run <source> --out <dir> [options]', summary: 'remux a dataset (remux run --help for the options)', help: runHelp },
   { name: 'preview', usage: 'remux preview <source> -o <grid.png> [...]', summary: 'contact sheet of augmented copies (remux preview --help)', help: () => PREVIEW_HELP },
   { name: 'finalize', usage: 'remux finalize <out> [<more outs>…]', summary: 'join the slices of a partitioned run (remux finalize --help)', help: () => FINALIZE_HELP },
+  { name: 'bench', usage: 'remux bench <source> --out <dir> [...]', summary: 'CPU vs GPU throughput per backend and stage (remux bench --help)', help: benchHelp },
   { name: 'doctor', usage: 'remux doctor', summary: 'what this machine offers: Node, cores, codecs, backends, GPU adapter', help: () => 'Usage: remux doctor\n\nPrints Node, cores, codecs, and for each backend whether it can run here (the WebGPU adapter:\nname, vendor, architecture, software or not).\n' },
 ];
 

@@ -1,29 +1,37 @@
-import { createRequire } from 'node:module';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { wasmResampler } from '../../kernels/wasm/resampleWasm.js';
+import { cudaLibraries, missingForTensorflow, nvidiaGpus } from '../backend/cuda.js';
+import { installedTensorflow, startTensorflow, tensorflowLine } from '../backend/tensorflow.js';
 import { adapterLine, startWebgpu } from '../backend/webgpu.js';
 import { codecVersions } from '../codec/libraries.js';
 import { messageOf } from '../errors.js';
 
-const require = createRequire(import.meta.url);
+/** The adapter limits that decide how remux splits a batch into dispatches. */
+const LIMITS = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup'];
 
-/** The installed version of an optional package, or null. */
-function installedVersion(name: string): string | null {
+/** The tensorflow backend: installed packages, whether it computes on a GPU, and the CUDA it would see. */
+async function tensorflowLines(): Promise<string[]> {
+  const cuda = cudaLibraries();
+  const missing = missingForTensorflow(cuda);
+  const gpus = nvidiaGpus();
+  const lines = [
+    `              CUDA libraries: ${cuda.length > 0 ? cuda.join(', ') : 'none found'}${missing.length > 0 ? ` (tfjs-node-gpu 4.22 needs ${missing.join(' and ')})` : ''}`,
+    `              NVIDIA GPUs: ${gpus.length > 0 ? gpus.join('; ') : 'none (no nvidia-smi, or it lists none)'}`,
+  ];
+  if (installedTensorflow().length === 0) return [`  tensorflow  not installed (optional: npm install @tensorflow/tfjs-node-gpu, for CUDA 11.2 / cuDNN 8.1)`, ...lines];
   try {
-    return (require(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return null;
+    return [`  tensorflow  ${tensorflowLine((await startTensorflow()).report)}`, ...lines];
+  } catch (error) {
+    return [`  tensorflow  unavailable: ${messageOf(error).replace(/^--backend tensorflow cannot start: /, '')}`, ...lines];
   }
 }
 
-/** One line per backend: whether it can run here, and if not, why. */
+/** One line per backend (more for tensorflow): whether it can run here, and if not, why. */
 async function backendLines(): Promise<string[]> {
-  const tensorflow = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].map((name) => [name, installedVersion(name)] as const).filter(([, v]) => v);
-  const lines = [
-    `  tensorflow  ${tensorflow.length > 0 ? `installed: ${tensorflow.map(([n, v]) => `${n} ${v}`).join(', ')} (not used by this version yet)` : 'not installed (optional: npm install @tensorflow/tfjs-node-gpu, for CUDA 11.2 / cuDNN 8.1)'}`,
-  ];
+  const lines = await tensorflowLines();
   try {
-    lines.push(`  webgpu      ${adapterLine((await startWebgpu()).adapter)}`);
+    const { adapter } = await startWebgpu();
+    lines.push(`  webgpu      ${adapterLine(adapter)}`, `              limits: ${LIMITS.map((name) => `${name} ${adapter.limits[name]}`).join(', ')}`);
   } catch (error) {
     lines.push(`  webgpu      unavailable: ${messageOf(error).replace(/^--backend webgpu cannot start: /, '')}`);
   }

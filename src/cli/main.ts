@@ -4,6 +4,7 @@ import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { wasmCrashMessage } from '../util/wasmCrash.js';
 import { remux } from '../pipeline.js';
 import { parseRunArgs, runHelp } from './args.js';
+import { benchCommand } from './bench.js';
 import { mainHelp } from './commands.js';
 import { doctorCommand } from './doctor.js';
 import { finalizeCommand } from './finalize.js';
@@ -11,7 +12,6 @@ import { previewCommand } from './preview.js';
 import { progressReporter, summaryText } from './progress.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
-
 
 /** Exit codes: 0 done, 1 the run failed, 2 bad usage or bad input (nothing was started), 130 interrupted (resumable). */
 async function main(argv: string[]): Promise<number> {
@@ -26,8 +26,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'preview') return previewCommand(rest);
   if (command === 'finalize') return finalizeCommand(rest);
+  if (command === 'bench') return benchCommand(rest).then((code) => process.exit(code)); // Dawn keeps the event loop alive
   if (command === 'doctor') return doctorCommand(version).then((code) => process.exit(code)); // Dawn keeps the event loop alive
-  if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, preview, finalize or doctor (see remux --help)`);
+  if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, preview, finalize, bench or doctor (see remux --help)`);
   const { options, quiet, help } = parseRunArgs(rest);
   if (help) {
     process.stdout.write(runHelp());

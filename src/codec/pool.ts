@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { RemuxError } from '../errors.js';
+import { addStageTime, noStageTime, type StageSeconds } from '../util/stageTime.js';
 import { DecodeError } from './decode.js';
 import type { RgbImage } from './decode.js';
 import type { AugmentedCopy, DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
@@ -25,6 +26,8 @@ export class WorkerPool {
   private readonly slots: Slot[];
   private nextId = 0;
   private failure: Error | null = null;
+  /** Seconds the workers spent decoding, augmenting and encoding, summed over the threads. */
+  readonly stageSeconds: StageSeconds = noStageTime();
 
   constructor(size: number, init: WorkerInit) {
     this.slots = Array.from({ length: size }, () => this.spawn(init));
@@ -37,8 +40,10 @@ export class WorkerPool {
       const task = slot.pending.get(response.id);
       if (!task) return;
       slot.pending.delete(response.id);
-      if (response.ok) task.resolve(response);
-      else task.reject(response.badInput ? new DecodeError(response.error) : new RemuxError('ERR_REMUX_WORKER', response.error));
+      if (response.ok) {
+        addStageTime(this.stageSeconds, response.seconds);
+        task.resolve(response);
+      } else task.reject(response.badInput ? new DecodeError(response.error) : new RemuxError('ERR_REMUX_WORKER', response.error));
     });
     const fail = (error: Error) => {
       this.failure = new RemuxError('ERR_REMUX_WORKER', `worker thread stopped: ${error.message}`, { cause: error });

@@ -3,6 +3,7 @@ import type { StepSpec } from '../augment/op.js';
 import type { SamplePlan } from '../augment/pipeline.js';
 import type { CodecName, DecodedImage, RgbImage } from './decode.js';
 import type { EncodeOptions } from './encode.js';
+import type { StageSeconds } from '../util/stageTime.js';
 
 /** What every worker is started with: the whole job, so a task only names its row. */
 export interface WorkerInit {
@@ -48,9 +49,10 @@ export interface DecodedSample {
   plans: SamplePlan[];
 }
 
+/** Every successful answer carries the seconds the worker spent in each stage of the task. */
 export type WorkerResponse =
-  | { id: number; ok: true; copies: EncodedCopy[] }
-  | { id: number; ok: true; decoded: DecodedSample }
-  | { id: number; ok: true; augmented: AugmentedCopy[] }
+  | { id: number; ok: true; copies: EncodedCopy[]; seconds: Partial<StageSeconds> }
+  | { id: number; ok: true; decoded: DecodedSample; seconds: Partial<StageSeconds> }
+  | { id: number; ok: true; augmented: AugmentedCopy[]; seconds: Partial<StageSeconds> }
   /** `badInput`: the image itself is at fault (skip the row), not remux. */
   | { id: number; ok: false; error: string; badInput: boolean };

@@ -11,6 +11,7 @@ import { DecodeError, decodeImage, type DecodeOptions } from './decode.js';
 import { encodeImage } from './encode.js';
 import { sharpLib } from './libraries.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+import { secondsSince } from '../util/stageTime.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
 
@@ -32,17 +33,26 @@ port.on('message', (request: WorkerRequest) => {
 });
 
 async function handle(request: WorkerRequest): Promise<Success> {
-  if (request.kind === 'encode') return { id: request.id, ok: true, copies: [{ bytes: own(await encodeImage(request.image, init.encode)), params: init.recordParams ? request.params : null }] };
+  if (request.kind === 'encode') {
+    const start = performance.now();
+    const bytes = own(await encodeImage(request.image, init.encode));
+    return { id: request.id, ok: true, copies: [{ bytes, params: init.recordParams ? request.params : null }], seconds: { encode: secondsSince(start) } };
+  }
+  const decodeStart = performance.now();
   const image = await decodeImage(request.bytes, decodeOptions);
+  const decode = secondsSince(decodeStart);
   if (request.kind === 'decode') {
     const decoded = { ...image, data: own(image.data) };
-    return { id: request.id, ok: true, decoded: { image: decoded, plans: planCopies(decoded, steps, init.seed, request.sourceIndex, init.copies) } };
+    return { id: request.id, ok: true, decoded: { image: decoded, plans: planCopies(decoded, steps, init.seed, request.sourceIndex, init.copies) }, seconds: { decode } };
   }
+  const augmentStart = performance.now();
   const augmented = augmentImage(image, steps, init.seed, request.sourceIndex, init.copies, init.backend);
-  if (request.kind === 'augment') return { id: request.id, ok: true, augmented: augmented.map((copy) => ({ ...copy, data: own(copy.data) })) };
+  const augment = secondsSince(augmentStart);
+  if (request.kind === 'augment') return { id: request.id, ok: true, augmented: augmented.map((copy) => ({ ...copy, data: own(copy.data) })), seconds: { decode, augment } };
+  const encodeStart = performance.now();
   const copies = [];
   for (const copy of augmented) copies.push({ bytes: own(await encodeImage(copy, init.encode)), params: init.recordParams ? copy.params : null });
-  return { id: request.id, ok: true, copies };
+  return { id: request.id, ok: true, copies, seconds: { decode, augment, encode: secondsSince(encodeStart) } };
 }
 
 function transferables(response: Success): ArrayBuffer[] {

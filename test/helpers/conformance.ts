@@ -1,6 +1,9 @@
 /** What the conformance suites share: the programs, the test images and the tolerances. */
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
+import { runStages } from '../../kernels/cpu/runStages.js';
+import { parsePipeline, planSample } from '../../src/augment/pipeline.js';
+import type { Stage } from '../../src/augment/stages.js';
 import { OPS } from '../../src/augment/ops/index.js';
 import { MINIMAL_SPECS } from './opSpecs.js';
 import { SAMPLE_PHOTOS } from './samplePhotos.js';
@@ -44,3 +47,26 @@ export const PROGRAMS: Record<string, object[]> = {
   'colour before geometry': [{ op: 'colorJitter', brightness: 0.6, contrast: 0.6 }, { op: 'resize', size: 50 }, { op: 'rotate', degrees: 30 }],
   'enlarge': [{ op: 'centerCrop', size: 20 }, { op: 'resize', size: [97, 131] }],
 };
+
+/** A batch runner (`BatchRunner`: ragged samples in, images out in order). */
+type Runner = (samples: Array<{ data: Uint8Array; size: { width: number; height: number }; stages: readonly Stage[] }>) => Promise<Array<{ data: Uint8Array; size: { width: number; height: number } }>>;
+
+/**
+ * Every program on two images of different sizes, as ONE ragged batch through `run`, against the
+ * CPU reference: the suite of the batched backends (tensorflow's composite runner on whatever
+ * tfjs backend the caller set, webgpu's runBatch).
+ */
+export async function assertBatchConforms(run: Runner): Promise<void> {
+  const images = [await photo('animal/photo-009.png', 131, 97), await photo('object/photo-047.png', 64, 150)];
+  const samples = Object.entries(PROGRAMS).flatMap(([name, spec]) => {
+    const steps = parsePipeline(spec, { size: 48 });
+    return images.map((image, i) => ({ ...image, stages: planSample(steps, 3, i, 0, image.size).stages, name, where: `image ${i}` }));
+  });
+  const out = await run(samples);
+  assert.equal(out.length, samples.length);
+  samples.forEach((s, k) => {
+    const reference = runStages(s.data, s.size, s.stages);
+    assert.deepEqual(out[k].size, reference.size, `${s.name}, ${s.where}`);
+    assertConforms(s.name, out[k].data, reference.data, s.where);
+  });
+}
