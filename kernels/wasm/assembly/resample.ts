@@ -1,6 +1,6 @@
 // AssemblyScript (compiled to dist/kernels/wasm/resample.wasm by `npm run build`), not TypeScript:
 // the separable antialiased resampling pass of kernels/cpu/resampleAxisAligned.ts in WASM SIMD,
-// plus the final rounding to bytes. The caller lays out memory and passes byte offsets; weights
+// and the general bilinear warp. The caller lays out memory and passes byte offsets; weights
 // come from the same `axisWeights` as the CPU reference, so both compute the same sums.
 
 /** Horizontal pass: `rows` source rows from `rowMin`, each to `outW` RGB floats in `tmp`. */
@@ -58,29 +58,7 @@ export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i
   }
 }
 
-// Pointwise passes on RGB floats 0–255, in place, clamped like the CPU reference.
-
-/** v ↦ clamp(v · scale + offset): brightness (offset 0) and contrast (offset (1 − f) · mean). */
-export function scaleOffset(px: usize, n: i32, scale: f32, offset: f32): void {
-  const s = f32x4.splat(scale);
-  const b = f32x4.splat(offset);
-  const lo = f32x4.splat(0);
-  const hi = f32x4.splat(255);
-  const vectors = n & ~3;
-  for (let i = 0; i < vectors; i += 4) {
-    const at = px + (<usize>i << 2);
-    // pmin/pmax are single instructions (min/max spend several on NaN rules we do not need).
-    v128.store(at, f32x4.pmin(hi, f32x4.pmax(lo, f32x4.add(f32x4.mul(v128.load(at), s), b))));
-  }
-  for (let i = vectors; i < n; i++) {
-    const at = px + (<usize>i << 2);
-    store<f32>(at, clamp255(load<f32>(at) * scale + offset));
-  }
-}
-
-@inline function clamp255(v: f32): f32 {
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
+// The colour pass is in colour.ts; a contrast stage at its start needs this mean first.
 
 /** Mean of the ITU-R 601 gray level over `pixels` RGB pixels. */
 export function grayMean(px: usize, pixels: i32): f64 {
@@ -100,35 +78,6 @@ export function grayMean(px: usize, pixels: i32): f64 {
     total += <f64>(<f32>0.2989 * load<f32>(at) + <f32>0.587 * load<f32>(at, 4) + <f32>0.114 * load<f32>(at, 8));
   }
   return total / <f64>pixels;
-}
-
-/** Blend every pixel with its gray level: saturation (factor 0 gives gray). */
-export function saturate(px: usize, pixels: i32, factor: f32): void {
-  for (let p = 0; p < pixels; p++) {
-    const at = px + <usize>p * 12;
-    const r = load<f32>(at);
-    const g = load<f32>(at, 4);
-    const b = load<f32>(at, 8);
-    const gray: f32 = (<f32>1 - factor) * (<f32>0.2989 * r + <f32>0.587 * g + <f32>0.114 * b);
-    store<f32>(at, clamp255(r * factor + gray));
-    store<f32>(at, clamp255(g * factor + gray), 4);
-    store<f32>(at, clamp255(b * factor + gray), 8);
-  }
-}
-
-/** Rounds floats to bytes (nearest, halves away from zero as the reference) in place at `px`. */
-export function toBytes(px: usize, n: i32): void {
-  const half = f32x4.splat(0.5);
-  const vectors = n & ~3;
-  for (let i = 0; i < vectors; i += 4) {
-    const v = i32x4.trunc_sat_f32x4_s(f32x4.add(v128.load(px + (<usize>i << 2)), half));
-    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), i16x8.narrow_i32x4_s(v, v));
-    v128.store32_lane(px + <usize>i, bytes, 0);
-  }
-  for (let i = vectors; i < n; i++) {
-    const v = <i32>(load<f32>(px + (<usize>i << 2)) + 0.5);
-    store<u8>(px + <usize>i, <u8>(v < 0 ? 0 : v > 255 ? 255 : v));
-  }
 }
 
 /**
