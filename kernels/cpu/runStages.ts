@@ -10,7 +10,7 @@ import { addNoise, erase } from './occlusion.js';
 import { applyPointwise, type PointwiseStage } from './pointwise.js';
 import { resampleAxisAligned } from './resampleAxisAligned.js';
 import { warpBilinear } from './warpBilinear.js';
-import { colourToBytesWasm, colourWasm, resampleAxisAlignedWasm, warpBilinearWasm } from '../wasm/resampleWasm.js';
+import { colourToBytesWasm, colourWasm, resampleColourWasm, warpBilinearWasm } from '../wasm/resampleWasm.js';
 
 /** Which implementation runs the warp passes: the TypeScript reference, or WASM SIMD where it applies. */
 export type Kernels = 'cpu' | 'wasm';
@@ -23,8 +23,20 @@ export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage
     const stage = stages[i];
     if (stage.type === 'warp') {
       const axisAligned = isAxisAligned(stage.matrix);
-      const wasmWarp = axisAligned ? resampleAxisAlignedWasm : warpBilinearWasm;
-      const fast = kernels === 'wasm' ? wasmWarp(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill) : null;
+      if (kernels === 'wasm' && axisAligned) {
+        // The colour stages after the resampling ride on its pass (the rounding too when nothing else follows).
+        const run = pointwiseRun(stages, i + 1);
+        const fused = resampleColourWasm(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, run, i + 1 + run.length === stages.length);
+        if (fused instanceof Uint8Array) return { data: fused, size: stage.size };
+        if (fused) {
+          work = fused;
+          px = work;
+          size = stage.size;
+          i += run.length;
+          continue;
+        }
+      }
+      const fast = kernels === 'wasm' && !axisAligned ? warpBilinearWasm(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill) : null;
       const warp = axisAligned ? resampleAxisAligned : warpBilinear;
       work = fast ?? warp(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill);
       size = stage.size;

@@ -12,7 +12,7 @@ import { axisWeights, sourceRows } from '../cpu/resampleAxisAligned.js';
 interface Exports {
   memory: WebAssembly.Memory;
   resampleRows(src: number, srcW: number, rowMin: number, rows: number, xStart: number, xCount: number, xW: number, xTaps: number, outW: number, tmp: number): void;
-  resampleColumns(tmp: number, rowMin: number, rowLength: number, outH: number, yStart: number, yCount: number, yW: number, yTaps: number, out: number): void;
+  resampleColumns(tmp: number, rowMin: number, rowLength: number, outH: number, yStart: number, yCount: number, yW: number, yTaps: number, out: number, program: number, ops: number, toBytes: boolean): number;
   grayMean(px: number, pixels: number): number;
   colour(px: number, pixels: number, program: number, ops: number, toBytes: boolean): number;
   warpBilinearBytes(src: number, srcW: number, srcH: number, m0: number, m1: number, m2: number, m3: number, m4: number, m5: number, m6: number, m7: number, m8: number, outW: number, outH: number, f0: number, f1: number, f2: number, out: number): void;
@@ -45,10 +45,13 @@ const PROGRAM_BYTES = PROGRAM_OPS * 12;
 const SPARE = 48;
 
 /**
- * The resampled image as a view into the instance's memory: valid until the next call (which
- * reuses the memory), so a sample's program must finish before the next one starts.
+ * The axis-aligned resampling pass followed by `run`, the pointwise stages after it: the first
+ * of its passes (up to a contrast stage) runs on each output row while it is in cache. With
+ * `toBytes` (nothing follows the run) the rounded bytes, copied out; otherwise the image as a
+ * view into the instance's memory, valid until the next call (which reuses the memory), so a
+ * sample's program must finish before the next one starts. Null for float sources.
  */
-export function resampleAxisAlignedWasm(src: ArrayLike<number>, srcWidth: number, srcHeight: number, matrix: ArrayLike<number>, outWidth: number, outHeight: number): Float32Array | null {
+export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, srcHeight: number, matrix: ArrayLike<number>, outWidth: number, outHeight: number, run: readonly PointwiseStage[], toBytes: boolean): Float32Array | Uint8Array | null {
   const wasm = wasmResampler();
   if (!wasm || !(src instanceof Uint8Array)) return null;
   const xs = axisWeights(outWidth, srcWidth, matrix[0], matrix[2]);
@@ -86,8 +89,14 @@ export function resampleAxisAlignedWasm(src: ArrayLike<number>, srcWidth: number
   heap.set(new Uint8Array(ys.count.buffer), yCountAt);
   heap.set(new Uint8Array(ys.weights.buffer), yWAt);
   wasm.resampleRows(srcAt, srcWidth, rowMin, rows, xStartAt, xCountAt, xWAt, xs.maxTaps, outWidth, tmpAt);
-  wasm.resampleColumns(tmpAt, rowMin, rowLength, outHeight, yStartAt, yCountAt, yWAt, ys.maxTaps, outAt);
-  return new Float32Array(wasm.memory.buffer, outAt, outHeight * rowLength);
+  const passes = programs(run);
+  // A pass that opens with contrast needs the mean of the resampled image, which the resampling pass returns.
+  const first = passes.length > 0 && passes[0][0].type !== 'contrast' ? passes.shift()! : [];
+  writeProgram(wasm, first, 0);
+  const mean = wasm.resampleColumns(tmpAt, rowMin, rowLength, outHeight, yStartAt, yCountAt, yWAt, ys.maxTaps, outAt, 0, first.length, toBytes && passes.length === 0);
+  const px = new Float32Array(wasm.memory.buffer, outAt, outHeight * rowLength);
+  runPasses(wasm, px, passes, mean, toBytes);
+  return toBytes ? bytesOf(px) : px;
 }
 
 /**
@@ -149,18 +158,31 @@ function programs(run: readonly PointwiseStage[]): PointwiseStage[][] {
   return out;
 }
 
+/** Writes a pass's program at offset 0; a contrast stage (only ever first) blends with `mean`. */
+function writeProgram(wasm: Exports, pass: readonly PointwiseStage[], mean: number): void {
+  const program = new Float32Array(wasm.memory.buffer, 0, PROGRAM_OPS * 3);
+  for (const [k, stage] of pass.entries()) program.set([OPCODES[stage.type], ...operands(stage, mean)], k * 3);
+}
+
+/** The passes in order on `px`, whose gray mean is `mean`; with `toBytes` the last one also rounds to bytes in place. */
+function runPasses(wasm: Exports, px: Float32Array, passes: readonly PointwiseStage[][], mean: number, toBytes: boolean): void {
+  for (const [p, pass] of passes.entries()) {
+    writeProgram(wasm, pass, mean);
+    mean = wasm.colour(px.byteOffset, px.length / 3, 0, pass.length, toBytes && p === passes.length - 1);
+  }
+}
+
 /** The run in passes of the colour kernel; with `toBytes`, the last pass also rounds to bytes in place. */
 function runColour(wasm: Exports, px: Float32Array, run: readonly PointwiseStage[], toBytes: boolean): void {
-  const pixels = px.length / 3;
   const passes = programs(run);
   if (passes.length === 0) passes.push([]);
   // A mean is only computed when a contrast stage opens the first pass; later ones get it from the pass before.
-  let mean = passes[0][0]?.type === 'contrast' ? wasm.grayMean(px.byteOffset, pixels) : 0;
-  const program = new Float32Array(wasm.memory.buffer, 0, PROGRAM_OPS * 3);
-  for (const [p, pass] of passes.entries()) {
-    for (const [k, stage] of pass.entries()) program.set([OPCODES[stage.type], ...operands(stage, mean)], k * 3);
-    mean = wasm.colour(px.byteOffset, pixels, 0, pass.length, toBytes && p === passes.length - 1);
-  }
+  runPasses(wasm, px, passes, passes[0][0]?.type === 'contrast' ? wasm.grayMean(px.byteOffset, px.length / 3) : 0, toBytes);
+}
+
+/** The bytes a rounding pass left at the start of `px`, copied out of the instance's memory. */
+function bytesOf(px: Float32Array): Uint8Array {
+  return new Uint8Array(px.buffer.slice(px.byteOffset, px.byteOffset + px.length));
 }
 
 /** A run of pointwise stages in place, in one pass per contrast stage; false when `px` is not in WASM memory. */
@@ -176,5 +198,5 @@ export function colourToBytesWasm(px: Float32Array, run: readonly PointwiseStage
   const wasm = owning(px);
   if (!wasm) return null;
   runColour(wasm, px, run, true);
-  return new Uint8Array(wasm.memory.buffer.slice(px.byteOffset, px.byteOffset + px.length));
+  return bytesOf(px);
 }

@@ -1,4 +1,4 @@
-// AssemblyScript (compiled with resample.ts into dist/kernels/wasm/resample.wasm), not TypeScript:
+// AssemblyScript (imported by resample.ts, compiled into dist/kernels/wasm/resample.wasm), not TypeScript:
 // the colour pass of kernels/cpu/pointwise.ts in WASM SIMD. A run of pointwise stages is a small
 // program (an opcode and two parameters, three f32 per op) applied to four pixels at a time while
 // they sit in registers, so the image is read and written once for the whole run instead of once
@@ -95,13 +95,14 @@ let B: v128 = f32x4.splat(0);
 }
 
 /**
- * Applies the colour program (`ops` ops at `program`) to `pixels` RGB floats at `px`, four pixels (three vectors) at a time.
- * With `toBytes` it also rounds (nearest, halves away from zero) and writes the bytes in place from
- * `px`, and returns 0; otherwise it writes the floats back and returns the mean gray level of the
- * result, which a following contrast stage blends with. The last group of four may run past the
- * image: the host leaves 48 spare bytes after it, and those lanes stay out of the mean.
+ * Applies the colour program (`ops` ops at `program`) to `pixels` RGB floats at `px`, four pixels
+ * (three vectors) at a time. With `toBytes` it also rounds (nearest, halves away from zero) and
+ * writes the bytes from `bytes` (which may be `px`: bytes never overtake unread floats);
+ * otherwise it writes the floats back and returns the gray levels of the result summed per lane,
+ * for the mean a following contrast stage blends with. The last group of four may run past the
+ * span: the caller leaves 48 spare bytes after it, and those lanes stay out of the sums.
  */
-export function colour(px: usize, pixels: i32, program: usize, ops: i32, toBytes: bool): f64 {
+export function colourSpan(px: usize, pixels: i32, program: usize, ops: i32, toBytes: bool, bytes: usize): v128 {
   let sum = f32x4.splat(0);
   const groups = (pixels + 3) >> 2;
   for (let q = 0; q < groups; q++) {
@@ -185,15 +186,19 @@ export function colour(px: usize, pixels: i32, program: usize, ops: i32, toBytes
     const ob = v128.shuffle<f32>(v128.shuffle<f32>(g, bl, 1, 1, 5, 5), v128.shuffle<f32>(r, g, 2, 2, 6, 6), 0, 2, 4, 6);
     const oc = v128.shuffle<f32>(v128.shuffle<f32>(bl, r, 2, 2, 7, 7), v128.shuffle<f32>(g, bl, 3, 3, 7, 7), 0, 2, 4, 6);
     if (toBytes) {
-      // 16 bytes, the last 4 overwritten by the next group; bytes never overtake unread floats.
-      v128.store(px + <usize>q * 12, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(oa, ob), i16x8.narrow_i32x4_s(oc, oc)));
-    } else {
+      // 16 bytes, the last 4 overwritten by the next group.
+      v128.store(bytes + <usize>q * 12, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(oa, ob), i16x8.narrow_i32x4_s(oc, oc)));
+    } else if (ops > 0) {
+      // With no ops the floats are unchanged: only their gray sums were wanted.
       v128.store(at, oa);
       v128.store(at, ob, 16);
       v128.store(at, oc, 32);
     }
   }
-  if (toBytes) return 0;
-  const total = <f64>f32x4.extract_lane(sum, 0) + <f64>f32x4.extract_lane(sum, 1) + <f64>f32x4.extract_lane(sum, 2) + <f64>f32x4.extract_lane(sum, 3);
-  return total / <f64>pixels;
+  return sum;
+}
+
+/** The lane sums of `colourSpan` added up. */
+@inline export function laneTotal(sum: v128): f64 {
+  return <f64>f32x4.extract_lane(sum, 0) + <f64>f32x4.extract_lane(sum, 1) + <f64>f32x4.extract_lane(sum, 2) + <f64>f32x4.extract_lane(sum, 3);
 }

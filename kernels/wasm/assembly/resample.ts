@@ -1,3 +1,5 @@
+import { colourSpan, laneTotal } from './colour';
+
 // AssemblyScript (compiled to dist/kernels/wasm/resample.wasm by `npm run build`), not TypeScript:
 // the separable antialiased resampling pass of kernels/cpu/resampleAxisAligned.ts in WASM SIMD,
 // and the general bilinear warp. The caller lays out memory and passes byte offsets; weights
@@ -28,8 +30,14 @@ export function resampleRows(src: usize, srcW: i32, rowMin: i32, rows: i32, xSta
   }
 }
 
-/** Vertical pass: each output row is the weighted sum of whole `tmp` rows (`rowLength` floats). */
-export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i32, yStart: usize, yCount: usize, yW: usize, yTaps: i32, out: usize): void {
+/**
+ * Vertical pass: each output row is the weighted sum of whole `tmp` rows (`rowLength` floats),
+ * then goes through the colour program (`ops` ops at `program`, none for a plain resample) while
+ * it is still in cache; with `toBytes` the rows end as bytes packed from `out`. Returns the mean
+ * gray level of the result, for a contrast stage after it (0 with `toBytes`).
+ */
+export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i32, yStart: usize, yCount: usize, yW: usize, yTaps: i32, out: usize, program: usize, ops: i32, toBytes: bool): f64 {
+  let sum = f32x4.splat(0);
   const rowBytes = <usize>rowLength * 4;
   const vectors = rowLength & ~3;
   for (let o = 0; o < outH; o++) {
@@ -55,10 +63,18 @@ export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i
       }
       store<f32>(outRow + (<usize>c << 2), acc);
     }
+    // Bytes of row o end before the floats of row o begin (or, for row 0, behind the ones read).
+    sum = f32x4.add(sum, colourSpan(outRow, rowLength / 3, program, ops, toBytes, out + <usize>o * <usize>rowLength));
   }
+  return toBytes ? 0 : laneTotal(sum) / <f64>(outH * (rowLength / 3));
 }
 
-// The colour pass is in colour.ts; a contrast stage at its start needs this mean first.
+/** The colour program of colour.ts over a whole image in place; returns the mean gray level of the result (0 with `toBytes`). */
+export function colour(px: usize, pixels: i32, program: usize, ops: i32, toBytes: bool): f64 {
+  return laneTotal(colourSpan(px, pixels, program, ops, toBytes, px)) / <f64>pixels;
+}
+
+// A contrast stage at the start of a colour program needs this mean first.
 
 /** Mean of the ITU-R 601 gray level over `pixels` RGB pixels. */
 export function grayMean(px: usize, pixels: i32): f64 {
