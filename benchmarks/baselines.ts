@@ -2,8 +2,10 @@
  * remux's CPU path against the Pillow and OpenCV pipelines our users run today (decode →
  * RandomResizedCrop 224 + flip + ColorJitter 0.4 → JPEG q90), on the same photos, the same cores,
  * interleaved in one sitting; medians of R rounds with their spread.
- *   npm run build && node dist/benchmarks/baselines.js <bench dir> <photo dir …> [--repeats R] [--python P]
+ *   npm run build && node dist/benchmarks/baselines.js <bench dir> <photo dir …> [--repeats R] [--python P] [--rows N] [--backends wasm,cpu] [--before DIR]
  * <bench dir> holds baseline_pil.py and baseline_cv2.py (Debian: python3-pil python3-numpy python3-opencv).
+ * --before DIR also runs the `wasm` backend of another build (a checkout of an earlier commit with
+ * its own `npm run build`) in the same rounds, for before/after figures taken side by side.
  * remux reads the photos from a parquet file of them repeated to ~`--rows` rows (default 1500),
  * end to end: parquet in, parquet out, process start included; the baselines time in-memory work.
  */
@@ -17,7 +19,7 @@ import { isImagePath } from '../src/source/folder.js';
 import { writeHfParquet } from '../test/helpers/hfParquet.js';
 import { machine, median, runCli } from './common.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { repeats: { type: 'string', default: '3' }, python: { type: 'string', default: '/usr/bin/python3' }, rows: { type: 'string', default: '1500' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { repeats: { type: 'string', default: '3' }, python: { type: 'string', default: '/usr/bin/python3' }, rows: { type: 'string', default: '1500' }, backends: { type: 'string', default: 'wasm,cpu' }, before: { type: 'string' } } });
 const [benchDir, ...photoDirs] = positionals;
 if (!benchDir || photoDirs.length === 0) throw new Error('usage: baselines.js <bench dir> <photo dir …>');
 const tmp = await mkdtemp(join(tmpdir(), 'remux-bench-baselines-'));
@@ -42,9 +44,9 @@ for (const dir of photoDirs) {
     for (const workers of [1, 2]) {
       add(`${basename(dir)} | Pillow | ${workers}`, baseline('baseline_pil.py', dir, workers));
       add(`${basename(dir)} | OpenCV | ${workers}`, baseline('baseline_cv2.py', dir, workers));
-      for (const backend of ['wasm', 'cpu']) {
-        add(`${basename(dir)} | remux --backend ${backend} | ${workers}`, runCli([source, '--out', join(tmp, 'out'), '--preset', 'imagenet-train', '--workers', String(workers), '--backend', backend]).imagesPerSecond);
-      }
+      const args = (backend: string) => [source, '--out', join(tmp, 'out'), '--preset', 'imagenet-train', '--workers', String(workers), '--backend', backend];
+      for (const backend of values.backends!.split(',')) add(`${basename(dir)} | remux --backend ${backend} | ${workers}`, runCli(args(backend)).imagesPerSecond);
+      if (values.before) add(`${basename(dir)} | remux --backend wasm (before) | ${workers}`, runCli(args('wasm'), join(values.before, 'dist/src/cli/main.js')).imagesPerSecond);
     }
   }
 }

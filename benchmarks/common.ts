@@ -21,9 +21,9 @@ export interface RunFigures {
   peakRssMB: number;
 }
 
-/** Runs `remux run` in a fresh process (so peak RSS is this run's alone) and parses its summary. */
-export function runCli(args: string[]): RunFigures {
-  const result = spawnSync(process.execPath, ['dist/src/cli/main.js', 'run', ...args, '--quiet', '--overwrite'], { encoding: 'utf8' });
+/** Runs `remux run` (of this build, or the CLI at `main`) in a fresh process (so peak RSS is this run's alone) and parses its summary. */
+export function runCli(args: string[], main = 'dist/src/cli/main.js'): RunFigures {
+  const result = spawnSync(process.execPath, [main, 'run', ...args, '--quiet', '--overwrite'], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`remux run ${args.join(' ')} failed: ${result.stderr}`);
   const number = (re: RegExp) => Number(re.exec(result.stdout)?.[1] ?? NaN);
   const peak = /peak memory ([\d.]+) (kB|MB|GB)/.exec(result.stdout);

@@ -7,10 +7,10 @@ import type { Stage } from '../../src/augment/stages.js';
 import { gaussianBlur, sharpness } from './convolve.js';
 import { autoContrast, equalize } from './histogram.js';
 import { addNoise, erase } from './occlusion.js';
-import { applyPointwise } from './pointwise.js';
+import { applyPointwise, type PointwiseStage } from './pointwise.js';
 import { resampleAxisAligned } from './resampleAxisAligned.js';
 import { warpBilinear } from './warpBilinear.js';
-import { pointwiseWasm, resampleAxisAlignedWasm, toBytesWasm, warpBilinearWasm } from '../wasm/resampleWasm.js';
+import { colourToBytesWasm, colourWasm, resampleColourWasm, warpBilinearWasm } from '../wasm/resampleWasm.js';
 
 /** Which implementation runs the warp passes: the TypeScript reference, or WASM SIMD where it applies. */
 export type Kernels = 'cpu' | 'wasm';
@@ -19,11 +19,24 @@ export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage
   let px: ArrayLike<number> = src;
   let size = srcSize;
   let work: Float32Array | null = null;
-  for (const stage of stages) {
+  for (let i = 0; i < stages.length; i++) {
+    const stage = stages[i];
     if (stage.type === 'warp') {
       const axisAligned = isAxisAligned(stage.matrix);
-      const wasmWarp = axisAligned ? resampleAxisAlignedWasm : warpBilinearWasm;
-      const fast = kernels === 'wasm' ? wasmWarp(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill) : null;
+      if (kernels === 'wasm' && axisAligned) {
+        // The colour stages after the resampling ride on its pass (the rounding too when nothing else follows).
+        const run = pointwiseRun(stages, i + 1);
+        const fused = resampleColourWasm(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, run, i + 1 + run.length === stages.length);
+        if (fused instanceof Uint8Array) return { data: fused, size: stage.size };
+        if (fused) {
+          work = fused;
+          px = work;
+          size = stage.size;
+          i += run.length;
+          continue;
+        }
+      }
+      const fast = kernels === 'wasm' && !axisAligned ? warpBilinearWasm(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill) : null;
       const warp = axisAligned ? resampleAxisAligned : warpBilinear;
       work = fast ?? warp(px, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill);
       size = stage.size;
@@ -31,6 +44,17 @@ export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage
       continue;
     }
     if (!work) throw new Error('a pixel program must start with a warp');
+    const run = kernels === 'wasm' ? pointwiseRun(stages, i) : [];
+    if (run.length > 0) {
+      // The whole run in one WASM pass (and the rounding with it when nothing follows).
+      if (i + run.length === stages.length) {
+        const bytes = colourToBytesWasm(work, run);
+        if (bytes) return { data: bytes, size };
+      } else if (colourWasm(work, run)) {
+        i += run.length - 1;
+        continue;
+      }
+    }
     switch (stage.type) {
       case 'autoContrast':
         autoContrast(work);
@@ -51,12 +75,21 @@ export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage
         erase(work, size.width, stage);
         break;
       default:
-        if (!(kernels === 'wasm' && pointwiseWasm(work, stage))) applyPointwise(work, stage);
+        applyPointwise(work, stage);
     }
     px = work;
   }
   const floats = work ?? new Float32Array(src);
-  return { data: (kernels === 'wasm' ? toBytesWasm(floats) : null) ?? toBytes(floats), size };
+  return { data: (kernels === 'wasm' ? colourToBytesWasm(floats, []) : null) ?? toBytes(floats), size };
+}
+
+const POINTWISE: ReadonlySet<Stage['type']> = new Set(['brightness', 'contrast', 'saturation', 'hue', 'grayscale', 'solarize', 'posterize', 'invert']);
+
+/** The consecutive pointwise stages from `from` on: what one colour pass can run. */
+function pointwiseRun(stages: readonly Stage[], from: number): PointwiseStage[] {
+  let end = from;
+  while (end < stages.length && POINTWISE.has(stages[end].type)) end++;
+  return stages.slice(from, end) as PointwiseStage[];
 }
 
 /** Rounds to the nearest level and clamps: the one rounding of the whole program. */

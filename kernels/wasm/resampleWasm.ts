@@ -1,21 +1,20 @@
 /**
- * Host side of the WASM SIMD kernels (kernels/wasm/assembly/resample.ts). The resampling pass
- * lays out the source bytes and the weight tables in the instance's memory and leaves its output
- * there: the pointwise passes and the final rounding then work on it in place, and only the
- * bytes are copied out. One instance per thread (each worker loads its own). Functions return
+ * Host side of the WASM SIMD kernels (kernels/wasm/assembly/resample.ts and colour.ts). The
+ * resampling pass lays out the source bytes and the weight tables in the instance's memory and
+ * leaves its output there: the colour pass and the final rounding then work on it in place, and
+ * only the bytes are copied out. One instance per thread (each worker loads its own). Functions return
  * null/false for what they do not cover, so the caller falls back to the TypeScript reference.
  */
 import { readFileSync } from 'node:fs';
+import type { PointwiseStage } from '../cpu/pointwise.js';
 import { axisWeights, sourceRows } from '../cpu/resampleAxisAligned.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
   resampleRows(src: number, srcW: number, rowMin: number, rows: number, xStart: number, xCount: number, xW: number, xTaps: number, outW: number, tmp: number): void;
-  resampleColumns(tmp: number, rowMin: number, rowLength: number, outH: number, yStart: number, yCount: number, yW: number, yTaps: number, out: number): void;
-  scaleOffset(px: number, n: number, scale: number, offset: number): void;
+  resampleColumns(tmp: number, rowMin: number, rowLength: number, outH: number, yStart: number, yCount: number, yW: number, yTaps: number, out: number, program: number, ops: number, toBytes: boolean): number;
   grayMean(px: number, pixels: number): number;
-  saturate(px: number, pixels: number, factor: number): void;
-  toBytes(px: number, n: number): void;
+  colour(px: number, pixels: number, program: number, ops: number, toBytes: boolean): number;
   warpBilinearBytes(src: number, srcW: number, srcH: number, m0: number, m1: number, m2: number, m3: number, m4: number, m5: number, m6: number, m7: number, m8: number, outW: number, outH: number, f0: number, f1: number, f2: number, out: number): void;
 }
 
@@ -37,10 +36,22 @@ export function wasmResampler(): Exports | null {
 const align = (n: number) => (n + 15) & ~15;
 
 /**
- * The resampled image as a view into the instance's memory: valid until the next call (which
- * reuses the memory), so a sample's program must finish before the next one starts.
+ * The colour program's room at the start of memory, reserved before any image so that writing a
+ * program never grows (and so detaches) the memory an image view lives in: 64 ops of 3 f32.
  */
-export function resampleAxisAlignedWasm(src: ArrayLike<number>, srcWidth: number, srcHeight: number, matrix: ArrayLike<number>, outWidth: number, outHeight: number): Float32Array | null {
+const PROGRAM_OPS = 64;
+const PROGRAM_BYTES = PROGRAM_OPS * 12;
+/** Spare bytes after an image: the colour pass reads and writes whole groups of 4 pixels. */
+const SPARE = 48;
+
+/**
+ * The axis-aligned resampling pass followed by `run`, the pointwise stages after it: the first
+ * of its passes (up to a contrast stage) runs on each output row while it is in cache. With
+ * `toBytes` (nothing follows the run) the rounded bytes, copied out; otherwise the image as a
+ * view into the instance's memory, valid until the next call (which reuses the memory), so a
+ * sample's program must finish before the next one starts. Null for float sources.
+ */
+export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, srcHeight: number, matrix: ArrayLike<number>, outWidth: number, outHeight: number, run: readonly PointwiseStage[], toBytes: boolean): Float32Array | Uint8Array | null {
   const wasm = wasmResampler();
   if (!wasm || !(src instanceof Uint8Array)) return null;
   const xs = axisWeights(outWidth, srcWidth, matrix[0], matrix[2]);
@@ -51,7 +62,7 @@ export function resampleAxisAlignedWasm(src: ArrayLike<number>, srcWidth: number
 
   // Layout: source | x tables | y tables | tmp | out, each 16-byte aligned, with spare bytes for
   // the kernel's 4-wide loads and stores past the last pixel.
-  let at = 0;
+  let at = PROGRAM_BYTES;
   const place = (bytes: number) => {
     const offset = at;
     at = align(at + bytes + 16);
@@ -65,7 +76,7 @@ export function resampleAxisAlignedWasm(src: ArrayLike<number>, srcWidth: number
   const yCountAt = place(ys.count.byteLength);
   const yWAt = place(ys.weights.byteLength);
   const tmpAt = place(rows * rowLength * 4);
-  const outAt = place(outHeight * rowLength * 4);
+  const outAt = place(outHeight * rowLength * 4 + SPARE);
   const missing = at - wasm.memory.buffer.byteLength;
   if (missing > 0) wasm.memory.grow(Math.ceil(missing / 65536));
 
@@ -78,8 +89,14 @@ export function resampleAxisAlignedWasm(src: ArrayLike<number>, srcWidth: number
   heap.set(new Uint8Array(ys.count.buffer), yCountAt);
   heap.set(new Uint8Array(ys.weights.buffer), yWAt);
   wasm.resampleRows(srcAt, srcWidth, rowMin, rows, xStartAt, xCountAt, xWAt, xs.maxTaps, outWidth, tmpAt);
-  wasm.resampleColumns(tmpAt, rowMin, rowLength, outHeight, yStartAt, yCountAt, yWAt, ys.maxTaps, outAt);
-  return new Float32Array(wasm.memory.buffer, outAt, outHeight * rowLength);
+  const passes = programs(run);
+  // A pass that opens with contrast needs the mean of the resampled image, which the resampling pass returns.
+  const first = passes.length > 0 && passes[0][0].type !== 'contrast' ? passes.shift()! : [];
+  writeProgram(wasm, first, 0);
+  const mean = wasm.resampleColumns(tmpAt, rowMin, rowLength, outHeight, yStartAt, yCountAt, yWAt, ys.maxTaps, outAt, 0, first.length, toBytes && passes.length === 0);
+  const px = new Float32Array(wasm.memory.buffer, outAt, outHeight * rowLength);
+  runPasses(wasm, px, passes, mean, toBytes);
+  return toBytes ? bytesOf(px) : px;
 }
 
 /**
@@ -90,9 +107,9 @@ export function warpBilinearWasm(src: ArrayLike<number>, srcWidth: number, srcHe
   const wasm = wasmResampler();
   if (!wasm || !(src instanceof Uint8Array)) return null;
   // Reading the pixel right of a row's last one is guarded in the kernel; 16 spare bytes anyway.
-  const srcAt = 0;
-  const outAt = align(src.byteLength + 16);
-  const end = outAt + outWidth * outHeight * 12 + 16;
+  const srcAt = PROGRAM_BYTES;
+  const outAt = align(srcAt + src.byteLength + 16);
+  const end = outAt + outWidth * outHeight * 12 + SPARE;
   if (end > wasm.memory.buffer.byteLength) wasm.memory.grow(Math.ceil((end - wasm.memory.buffer.byteLength) / 65536));
   new Uint8Array(wasm.memory.buffer).set(src, srcAt);
   wasm.warpBilinearBytes(srcAt, srcWidth, srcHeight, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], outWidth, outHeight, fill[0], fill[1], fill[2], outAt);
@@ -105,30 +122,81 @@ function owning(px: Float32Array): Exports | null {
   return wasm && px.buffer === wasm.memory.buffer ? wasm : null;
 }
 
-/** Brightness, contrast and saturation in place; false when `px` is not in WASM memory or the stage is not covered. */
-export function pointwiseWasm(px: Float32Array, stage: { type: string; factor?: number }): boolean {
-  const wasm = owning(px);
-  if (!wasm || stage.factor === undefined) return false;
-  const pixels = px.length / 3;
+/** Opcodes of kernels/wasm/assembly/colour.ts; contrast is a scale and offset once its mean is known. */
+const OPCODES: Record<PointwiseStage['type'], number> = { brightness: 0, contrast: 0, saturation: 1, hue: 2, grayscale: 3, solarize: 4, posterize: 5, invert: 6 };
+
+/** A stage's two parameters in the colour program. */
+function operands(stage: PointwiseStage, mean: number): [number, number] {
   switch (stage.type) {
     case 'brightness':
-      wasm.scaleOffset(px.byteOffset, px.length, stage.factor, 0);
-      return true;
-    case 'contrast':
-      wasm.scaleOffset(px.byteOffset, px.length, stage.factor, (1 - stage.factor) * wasm.grayMean(px.byteOffset, pixels));
-      return true;
     case 'saturation':
-      wasm.saturate(px.byteOffset, pixels, stage.factor);
-      return true;
+      return [stage.factor, 0];
+    case 'contrast':
+      return [stage.factor, (1 - stage.factor) * mean];
+    case 'hue':
+      return [stage.shift, 0];
+    case 'solarize':
+      return [stage.threshold, 0];
+    case 'posterize':
+      return [(0xff << (8 - stage.bits)) & 0xff, 0];
     default:
-      return false;
+      return [0, 0];
   }
 }
 
-/** Rounds to bytes in place and copies them out; null when `px` is not in WASM memory. */
-export function toBytesWasm(px: Float32Array): Uint8Array | null {
+/**
+ * The run cut into programs the kernel runs in one pass each: a contrast stage needs the gray
+ * mean of the image before it, which the previous pass returns, so it starts a new program.
+ */
+function programs(run: readonly PointwiseStage[]): PointwiseStage[][] {
+  const out: PointwiseStage[][] = [];
+  for (const stage of run) {
+    const last = out.at(-1);
+    if (!last || last.length === PROGRAM_OPS || stage.type === 'contrast') out.push([stage]);
+    else last.push(stage);
+  }
+  return out;
+}
+
+/** Writes a pass's program at offset 0; a contrast stage (only ever first) blends with `mean`. */
+function writeProgram(wasm: Exports, pass: readonly PointwiseStage[], mean: number): void {
+  const program = new Float32Array(wasm.memory.buffer, 0, PROGRAM_OPS * 3);
+  for (const [k, stage] of pass.entries()) program.set([OPCODES[stage.type], ...operands(stage, mean)], k * 3);
+}
+
+/** The passes in order on `px`, whose gray mean is `mean`; with `toBytes` the last one also rounds to bytes in place. */
+function runPasses(wasm: Exports, px: Float32Array, passes: readonly PointwiseStage[][], mean: number, toBytes: boolean): void {
+  for (const [p, pass] of passes.entries()) {
+    writeProgram(wasm, pass, mean);
+    mean = wasm.colour(px.byteOffset, px.length / 3, 0, pass.length, toBytes && p === passes.length - 1);
+  }
+}
+
+/** The run in passes of the colour kernel; with `toBytes`, the last pass also rounds to bytes in place. */
+function runColour(wasm: Exports, px: Float32Array, run: readonly PointwiseStage[], toBytes: boolean): void {
+  const passes = programs(run);
+  if (passes.length === 0) passes.push([]);
+  // A mean is only computed when a contrast stage opens the first pass; later ones get it from the pass before.
+  runPasses(wasm, px, passes, passes[0][0]?.type === 'contrast' ? wasm.grayMean(px.byteOffset, px.length / 3) : 0, toBytes);
+}
+
+/** The bytes a rounding pass left at the start of `px`, copied out of the instance's memory. */
+function bytesOf(px: Float32Array): Uint8Array {
+  return new Uint8Array(px.buffer.slice(px.byteOffset, px.byteOffset + px.length));
+}
+
+/** A run of pointwise stages in place, in one pass per contrast stage; false when `px` is not in WASM memory. */
+export function colourWasm(px: Float32Array, run: readonly PointwiseStage[]): boolean {
+  const wasm = owning(px);
+  if (!wasm) return false;
+  runColour(wasm, px, run, false);
+  return true;
+}
+
+/** A run of pointwise stages (none: only the rounding) then the rounding to bytes, copied out; null when `px` is not in WASM memory. */
+export function colourToBytesWasm(px: Float32Array, run: readonly PointwiseStage[]): Uint8Array | null {
   const wasm = owning(px);
   if (!wasm) return null;
-  wasm.toBytes(px.byteOffset, px.length);
-  return new Uint8Array(wasm.memory.buffer.slice(px.byteOffset, px.byteOffset + px.length));
+  runColour(wasm, px, run, true);
+  return bytesOf(px);
 }

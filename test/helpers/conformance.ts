@@ -44,6 +44,8 @@ export const PROGRAMS: Record<string, object[]> = {
   ...Object.fromEntries([...OPS.keys()].map((name) => [name, [{ op: 'randomResizedCrop', size: [60, 80] }, MINIMAL_SPECS[name]]])),
   'imagenet-train': [{ op: 'randomResizedCrop', size: 64 }, { op: 'horizontalFlip' }, { op: 'colorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4 }],
   'colour with hue': [{ op: 'randomResizedCrop', size: 64 }, { op: 'colorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 }],
+  // One WASM colour pass per contrast stage: contrast after other stages takes the mean the pass before returns.
+  'colour chain': [{ op: 'randomResizedCrop', size: 61 }, { op: 'colorJitter', brightness: 0.5, contrast: 0.5, saturation: 0.5, hue: 0.5 }, { op: 'grayscale', p: 0.3 }, { op: 'invert', p: 0.7 }, { op: 'colorJitter', brightness: 0.3, contrast: 0.3, hue: 0.2 }],
   'colour before geometry': [{ op: 'colorJitter', brightness: 0.6, contrast: 0.6 }, { op: 'resize', size: 50 }, { op: 'rotate', degrees: 30 }],
   'enlarge': [{ op: 'centerCrop', size: 20 }, { op: 'resize', size: [97, 131] }],
 };

@@ -1,6 +1,8 @@
+import { colourSpan, laneTotal } from './colour';
+
 // AssemblyScript (compiled to dist/kernels/wasm/resample.wasm by `npm run build`), not TypeScript:
 // the separable antialiased resampling pass of kernels/cpu/resampleAxisAligned.ts in WASM SIMD,
-// plus the final rounding to bytes. The caller lays out memory and passes byte offsets; weights
+// and the general bilinear warp. The caller lays out memory and passes byte offsets; weights
 // come from the same `axisWeights` as the CPU reference, so both compute the same sums.
 
 /** Horizontal pass: `rows` source rows from `rowMin`, each to `outW` RGB floats in `tmp`. */
@@ -15,8 +17,9 @@ export function resampleRows(src: usize, srcW: i32, rowMin: i32, rows: i32, xSta
       let w = xW + <usize>(o * xTaps) * 4;
       let acc = f32x4.splat(0);
       for (let k = 0; k < n; k++) {
-        // 4 bytes from the pixel (the 4th belongs to the next one and is ignored).
-        const px = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(s))));
+        // 4 bytes from the pixel (the 4th belongs to the next one and is ignored). The signed
+        // conversion is one instruction on x64, the unsigned one several; bytes are never negative.
+        const px = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(s))));
         acc = f32x4.add(acc, f32x4.mul(px, f32x4.splat(load<f32>(w))));
         s += 3;
         w += 4;
@@ -28,8 +31,14 @@ export function resampleRows(src: usize, srcW: i32, rowMin: i32, rows: i32, xSta
   }
 }
 
-/** Vertical pass: each output row is the weighted sum of whole `tmp` rows (`rowLength` floats). */
-export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i32, yStart: usize, yCount: usize, yW: usize, yTaps: i32, out: usize): void {
+/**
+ * Vertical pass: each output row is the weighted sum of whole `tmp` rows (`rowLength` floats),
+ * then goes through the colour program (`ops` ops at `program`, none for a plain resample) while
+ * it is still in cache; with `toBytes` the rows end as bytes packed from `out`. Returns the mean
+ * gray level of the result, for a contrast stage after it (0 with `toBytes`).
+ */
+export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i32, yStart: usize, yCount: usize, yW: usize, yTaps: i32, out: usize, program: usize, ops: i32, toBytes: bool): f64 {
+  let sum = f32x4.splat(0);
   const rowBytes = <usize>rowLength * 4;
   const vectors = rowLength & ~3;
   for (let o = 0; o < outH; o++) {
@@ -55,32 +64,18 @@ export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i
       }
       store<f32>(outRow + (<usize>c << 2), acc);
     }
+    // Bytes of row o end before the floats of row o begin (or, for row 0, behind the ones read).
+    sum = f32x4.add(sum, colourSpan(outRow, rowLength / 3, program, ops, toBytes, out + <usize>o * <usize>rowLength));
   }
+  return toBytes ? 0 : laneTotal(sum) / <f64>(outH * (rowLength / 3));
 }
 
-// Pointwise passes on RGB floats 0–255, in place, clamped like the CPU reference.
-
-/** v ↦ clamp(v · scale + offset): brightness (offset 0) and contrast (offset (1 − f) · mean). */
-export function scaleOffset(px: usize, n: i32, scale: f32, offset: f32): void {
-  const s = f32x4.splat(scale);
-  const b = f32x4.splat(offset);
-  const lo = f32x4.splat(0);
-  const hi = f32x4.splat(255);
-  const vectors = n & ~3;
-  for (let i = 0; i < vectors; i += 4) {
-    const at = px + (<usize>i << 2);
-    // pmin/pmax are single instructions (min/max spend several on NaN rules we do not need).
-    v128.store(at, f32x4.pmin(hi, f32x4.pmax(lo, f32x4.add(f32x4.mul(v128.load(at), s), b))));
-  }
-  for (let i = vectors; i < n; i++) {
-    const at = px + (<usize>i << 2);
-    store<f32>(at, clamp255(load<f32>(at) * scale + offset));
-  }
+/** The colour program of colour.ts over a whole image in place; returns the mean gray level of the result (0 with `toBytes`). */
+export function colour(px: usize, pixels: i32, program: usize, ops: i32, toBytes: bool): f64 {
+  return laneTotal(colourSpan(px, pixels, program, ops, toBytes, px)) / <f64>pixels;
 }
 
-@inline function clamp255(v: f32): f32 {
-  return v < 0 ? 0 : v > 255 ? 255 : v;
-}
+// A contrast stage at the start of a colour program needs this mean first.
 
 /** Mean of the ITU-R 601 gray level over `pixels` RGB pixels. */
 export function grayMean(px: usize, pixels: i32): f64 {
@@ -100,35 +95,6 @@ export function grayMean(px: usize, pixels: i32): f64 {
     total += <f64>(<f32>0.2989 * load<f32>(at) + <f32>0.587 * load<f32>(at, 4) + <f32>0.114 * load<f32>(at, 8));
   }
   return total / <f64>pixels;
-}
-
-/** Blend every pixel with its gray level: saturation (factor 0 gives gray). */
-export function saturate(px: usize, pixels: i32, factor: f32): void {
-  for (let p = 0; p < pixels; p++) {
-    const at = px + <usize>p * 12;
-    const r = load<f32>(at);
-    const g = load<f32>(at, 4);
-    const b = load<f32>(at, 8);
-    const gray: f32 = (<f32>1 - factor) * (<f32>0.2989 * r + <f32>0.587 * g + <f32>0.114 * b);
-    store<f32>(at, clamp255(r * factor + gray));
-    store<f32>(at, clamp255(g * factor + gray), 4);
-    store<f32>(at, clamp255(b * factor + gray), 8);
-  }
-}
-
-/** Rounds floats to bytes (nearest, halves away from zero as the reference) in place at `px`. */
-export function toBytes(px: usize, n: i32): void {
-  const half = f32x4.splat(0.5);
-  const vectors = n & ~3;
-  for (let i = 0; i < vectors; i += 4) {
-    const v = i32x4.trunc_sat_f32x4_s(f32x4.add(v128.load(px + (<usize>i << 2)), half));
-    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), i16x8.narrow_i32x4_s(v, v));
-    v128.store32_lane(px + <usize>i, bytes, 0);
-  }
-  for (let i = vectors; i < n; i++) {
-    const v = <i32>(load<f32>(px + (<usize>i << 2)) + 0.5);
-    store<u8>(px + <usize>i, <u8>(v < 0 ? 0 : v > 255 ? 255 : v));
-  }
 }
 
 /**
