@@ -109,3 +109,18 @@ test('finalize refuses a missing slice, an unfinished one, and slices run with o
   const again = runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3', '--shard-index', '0']);
   assert.match(again.stderr, /already holds a remux output|already holds slice 0 of 3/);
 });
+
+test('a slice killed before its first journal entry resumes from its own first row, not the source\'s', async () => {
+  const source = await fixture();
+  const single = await tempDir('part-single2');
+  assert.equal(runSync(['run', source, '--out', single, ...ARGS]).status, 0);
+  const out = await tempDir('part-early');
+  for (const i of [0, 2]) assert.equal(runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3', '--shard-index', String(i)]).status, 0);
+  assert.equal(runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3', '--shard-index', '1'], { REMUX_FAULT: 'shard-renamed:1' }).signal, 'SIGKILL');
+  const resumed = runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3', '--shard-index', '1', '--resume']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.equal(runSync(['finalize', out]).status, 0);
+  const [joined, expected] = [await result(out), await result(single)];
+  assert.deepEqual(joined.rows, expected.rows);
+  assert.deepEqual(joined.counts, expected.counts);
+});

@@ -99,9 +99,12 @@ export function positionAfter(last: SourcePosition, copies: number): SourcePosit
   return last.copy + 1 < copies ? { sourceIndex: last.sourceIndex, copy: last.copy + 1 } : { sourceIndex: last.sourceIndex + 1, copy: 0 };
 }
 
-/** Where a resumed run starts: after the last committed shard, or at the beginning. */
-export function resumePosition(journal: Journal): SourcePosition {
-  return journal.shards.at(-1)?.next ?? { sourceIndex: 0, copy: 0 };
+/**
+ * Where a resumed run goes on: after the last committed shard; null when none is, so the run starts
+ * at its own first row (row 0 for a whole run, the slice's first row for a slice).
+ */
+export function resumePosition(journal: Journal): SourcePosition | null {
+  return journal.shards.at(-1)?.next ?? null;
 }
 
 /** The options that differ between a journal and this run, as `name: was → now`. */

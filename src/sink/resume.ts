@@ -10,7 +10,7 @@ import { fingerprintDifferences, readJournal, resumePosition, writeJournal, type
 /** Where a run starts: a new journal at the beginning, or an interrupted run's journal and position. */
 export interface OutputStart {
   journal: Journal;
-  /** Where a resumed run goes on; null for a new run (it starts at its slice's first row). */
+  /** Where a resumed run goes on; null when nothing is committed yet (it starts at its slice's first row). */
   position: SourcePosition | null;
   /** What to tell the user about it, if anything. */
   note: string | null;
@@ -51,13 +51,13 @@ export async function startOutput(plan: OutputPlan, fingerprint: Record<string, 
   await restoreShards(plan, journal);
   const position = resumePosition(journal);
   if (!journal.finished) {
-    // A finished run's counts are final; otherwise the rows from `position` on are read again.
-    journal.counts.skipped = await trimErrors(`${out}/${errorsFile(slice)}`, position.sourceIndex);
+    // A finished run's counts are final; otherwise the rows from `position` on are read again
+    // (all of them, the errors file being this run's own, when nothing is committed yet).
+    journal.counts.skipped = await trimErrors(`${out}/${errorsFile(slice)}`, position?.sourceIndex ?? 0);
     journal.counts.rowsOut = journal.shards.reduce((n, s) => n + s.rows, 0);
   }
-  const note = journal.finished
-    ? `resuming ${out}: every shard is committed; finishing`
-    : `resuming ${out} at source row ${position.sourceIndex}${position.copy > 0 ? ` copy ${position.copy}` : ''}: ${journal.shards.length} shard(s), ${journal.counts.rowsOut} rows kept`;
+  const where = position ? `at source row ${position.sourceIndex}${position.copy > 0 ? ` copy ${position.copy}` : ''}` : 'from its first row';
+  const note = journal.finished ? `resuming ${out}: every shard is committed; finishing` : `resuming ${out} ${where}: ${journal.shards.length} shard(s), ${journal.counts.rowsOut} rows kept`;
   return { journal, position, note };
 }
 
