@@ -66,9 +66,9 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const spec = pipelineToSpec(steps);
   const source = await openSource(requested.source, requested);
   for (const note of source.notes) requested.onNote?.(note);
+  const augment = requested.augment === undefined ? null : await loadAugment(requested.augment);
   // An explicitly requested backend that cannot start stops here, with the reason, before any
   // output; `auto` resolves here, and the resolved name is what the journal and remux.json record.
-  const augment = requested.augment === undefined ? null : await loadAugment(requested.augment);
   const backend = await startBackend(requested.backend);
   const options: ResolvedOptions = { ...requested, backend: backend.name };
   const slice = { index: options.shardIndex, count: options.numShards };
@@ -115,6 +115,8 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   };
 
   if (!journal.finished) {
+    // The kernels that run on the CPU: in the workers, and tfjs's backend for a user's function.
+    const cpuKernels = backend.name === 'wasm' ? 'wasm' : 'cpu';
     const pool = new WorkerPool(options.workers, {
       pipeline: spec,
       codec: options.codec,
@@ -123,7 +125,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       copies: options.copies,
       encode: { format: options.format, quality: options.quality, codec: options.codec },
       recordParams: options.recordParams,
-      backend: backend.name === 'wasm' ? 'wasm' : 'cpu',
+      backend: cpuKernels,
     });
     const errorsPath = `${options.out}/${errorsFile(slice)}`;
     try {
@@ -131,7 +133,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
       // narrow one would leave workers idle behind one slow image.
       const inFlight = options.workers * IN_FLIGHT_PER_WORKER;
-      const user = augment && { augment, tf: backend.tf ?? (await startTfjs(backend.name === 'wasm' ? 'wasm' : 'cpu')), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
+      const user = augment && { augment, tf: backend.tf ?? (await startTfjs(cpuKernels)), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
       const device = backend.run && meteredRunner(backend.run, deviceClock);
       const done = device || user
         ? remuxBatched(rows, pool, batchRunner(device, user), { batchSize: options.batchSize, decodeWindow: inFlight, prepare: device ? 'decode' : 'augment' })
@@ -222,13 +224,12 @@ async function recordError(path: string, source: Source, row: SourceRow, reason:
   });
 }
 
-
-/** Source rows `[from, end)`: a slice of the source, or what a resumed run has left of it. */
+/** Source rows `[from, end)`: a slice of the source, or what a resumed run has left of it (the source skips what lies before `from`). */
 async function* rowsFrom(source: Source, from: number, end: number): AsyncGenerator<SourceRow> {
   for await (const chunk of source.chunks(from)) {
     for (const row of chunk) {
       if (row.sourceIndex >= end) return;
-      if (row.sourceIndex >= from) yield row;
+      yield row;
     }
   }
 }

@@ -6,7 +6,7 @@ import { fingerprintDifferences, readJournal, type Counts, type Journal, type Jo
 import { syncDirectory, writeFileAtomic } from './output.js';
 import { commitFinal, pushTarget, type HubConnection } from './upload.js';
 import type { ShardInfo } from './shardWriter.js';
-import { describeSlice, errorsFile, finalName, journalFile } from './slice.js';
+import { describeSlice, errorsFile, finalName, isJournalFile, journalFile } from './slice.js';
 
 export interface FinalizeSummary {
   out: string;
@@ -76,7 +76,7 @@ async function findJournals(outs: string[]): Promise<Found[]> {
     const entries = await readdir(out).catch((error: unknown) => {
       throw new UsageError(`remux finalize: cannot read ${out} (${messageOf(error)})`);
     });
-    for (const file of entries.filter((e) => /^journal(-\d{5}-of-\d{5})?\.json$/.test(e)).sort()) {
+    for (const file of entries.filter(isJournalFile).sort()) {
       found.push({ out, journal: (await readJournal(out, file))! });
     }
   }

@@ -24,7 +24,10 @@ export const errorsFile = (slice: Slice) => (slice.count === 1 ? 'errors.jsonl' 
 /** Interim shard names are `<prefix>-00007.parquet`; `finalize` gives them their `-of-N` names. */
 export const shardPrefix = (split: string, slice: Slice) => (slice.count === 1 ? split : `${split}-slice${tag(slice)}`);
 
-/** Files of a slice's own in an output directory (what `--overwrite` of that slice may remove). */
+/** A journal of a whole run or of any slice: what `remux finalize` looks for. */
+export const isJournalFile = (name: string) => /^journal(-\d{5}-of-\d{5})?\.json$/.test(name);
+
+/** A journal or errors file of a whole run or of any slice, or its `.tmp` form: remux's own, never the user's. */
 export const isJournalOrErrors = (name: string) => /^(journal|errors)(-\d{5}-of-\d{5})?\.(json|jsonl)(\.tmp)?$/.test(name);
 
 /** The final name of shard `n` of `total`: Hugging Face's `train-00003-of-00012.parquet`. */
