@@ -133,7 +133,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
       // narrow one would leave workers idle behind one slow image.
       const inFlight = options.workers * IN_FLIGHT_PER_WORKER;
-      const user = augment && { augment, tf: backend.tf ?? (await startTfjs(cpuKernels)), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
+      const user = augment && { augment, tf: await startTfjs(cpuKernels, backend.tf), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
       const device = backend.run && meteredRunner(backend.run, deviceClock);
       const done = device || user
         ? remuxBatched(rows, pool, batchRunner(device, user), { batchSize: options.batchSize, decodeWindow: inFlight, prepare: device ? 'decode' : 'augment' })

@@ -1,6 +1,6 @@
 /**
- * TensorFlow.js on the CPU backends, for what must run as tensors there (a user's `--augment`
- * function): tfjs's own `wasm` backend for `--backend wasm`, its `cpu` backend for `--backend cpu`.
+ * TensorFlow.js for a user's `--augment` function: the GPU backend's own, or on the CPU backends
+ * tfjs's own `wasm` backend for `--backend wasm`, its `cpu` backend for `--backend cpu`.
  * tfjs-core's Node build leaves out the chained ops (`t.mul(…)`) that user code expects; the ones
  * whose chained form is `op(this, …args)` are added here, as `@tensorflow/tfjs` would.
  */
@@ -20,17 +20,21 @@ function registerChainedOps(tf: typeof tfjs): void {
   }
 }
 
-export async function startTfjs(backend: 'cpu' | 'wasm' | 'webgpu', tf?: typeof tfjs): Promise<typeof tfjs> {
-  const core = tf ?? (await import('@tensorflow/tfjs-core'));
+/**
+ * The TensorFlow.js a user's function gets: the device's own (`device`, already started by a GPU
+ * backend), else tfjs's `cpuBackend` started here; the chained ops are added either way.
+ */
+export async function startTfjs(cpuBackend: 'cpu' | 'wasm', device: typeof tfjs | null = null): Promise<typeof tfjs> {
+  const core = device ?? (await import('@tensorflow/tfjs-core'));
   registerChainedOps(core);
-  if (backend === 'webgpu') return core; // already started on the GPU by the webgpu backend
+  if (device) return core;
   try {
-    await (backend === 'wasm' ? import('@tensorflow/tfjs-backend-wasm') : import('@tensorflow/tfjs-backend-cpu'));
-    if (!(await core.setBackend(backend))) throw new Error('setBackend returned false');
+    await (cpuBackend === 'wasm' ? import('@tensorflow/tfjs-backend-wasm') : import('@tensorflow/tfjs-backend-cpu'));
+    if (!(await core.setBackend(cpuBackend))) throw new Error('setBackend returned false');
     // The cpu backend greets Node users once with a banner recommending tfjs-node: not our users' concern.
-    if (backend === 'cpu') (core.backend() as unknown as { firstUse: boolean }).firstUse = false;
+    if (cpuBackend === 'cpu') (core.backend() as unknown as { firstUse: boolean }).firstUse = false;
   } catch (error) {
-    throw new RemuxError('ERR_REMUX_TFJS', `TensorFlow.js ${backend} backend did not start: ${messageOf(error)}`, { cause: error });
+    throw new RemuxError('ERR_REMUX_TFJS', `TensorFlow.js ${cpuBackend} backend did not start: ${messageOf(error)}`, { cause: error });
   }
   return core;
 }
