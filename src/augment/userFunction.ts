@@ -112,12 +112,10 @@ export interface UserBatchResult {
  * the module and what was expected. Values are clipped to 0–255 and rounded.
  */
 export async function runUserAugment(user: LoadedAugment, tf: typeof tfjs, members: BatchMember[], seed: number, labelNames: string[] | null, hasLabels: boolean): Promise<UserBatchResult> {
+  const fail = (what: string) => new RemuxError('ERR_REMUX_AUGMENT', `--augment ${user.name}: ${what}`);
   const { width, height } = members[0];
   const odd = members.find((m) => m.width !== width || m.height !== height);
-  if (odd) {
-    throw new RemuxError('ERR_REMUX_AUGMENT', `--augment ${user.name}: needs every image of a batch at one size, but source row ${odd.sourceIndex} is ${odd.width}×${odd.height} and row ${members[0].sourceIndex} ${width}×${height}: end the pipeline with a fixed-size op (resize, centerCrop, randomResizedCrop)`);
-  }
-  const fail = (what: string) => new RemuxError('ERR_REMUX_AUGMENT', `--augment ${user.name}: ${what}`);
+  if (odd) throw fail(`needs every image of a batch at one size, but source row ${odd.sourceIndex} is ${odd.width}×${odd.height} and row ${members[0].sourceIndex} ${width}×${height}: end the pipeline with a fixed-size op (resize, centerCrop, randomResizedCrop)`);
   const before = tf.memory().numTensors;
   tf.engine().startScope();
   let result: UserBatchResult;
