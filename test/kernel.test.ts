@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { copyAxisAligned, movesWholePixels } from '../kernels/cpu/copyAxisAligned.js';
 import { axisWeights, resampleAxisAligned } from '../kernels/cpu/resampleAxisAligned.js';
 import { toBytes } from '../kernels/cpu/runStages.js';
 import { cropResize, multiply, scaleTranslate } from '../src/augment/geometry.js';
@@ -50,6 +51,29 @@ test('an integer crop at scale 1 copies pixels exactly, and a flip mirrors them 
       }
     }
   }
+});
+
+test('a whole-pixel move (crop, flips, offsets past either edge, fill) copies exactly what the resampling pass computes', () => {
+  const src = ramp(37, 23);
+  let cases = 0;
+  for (const sx of [1, -1]) {
+    for (const sy of [1, -1]) {
+      for (const [tx, ty] of [[0, 0], [5, 3], [-4, -2], [30, 20], [60, 1], [-50, 0]]) {
+        for (const [w, h] of [[20, 10], [37, 23], [45, 31]]) {
+          for (const fill of [[0, 0, 0], [7.4, 128.5, 300]]) {
+            const m = scaleTranslate(sx, sy, tx, ty);
+            assert.ok(movesWholePixels(m));
+            const expected = toBytes(resampleAxisAligned(src, 37, 23, m, w, h, fill));
+            assert.deepEqual(copyAxisAligned(src, 37, 23, m, w, h, fill), expected, `scale ${sx},${sy} offset ${tx},${ty} size ${w}×${h} fill ${fill}`);
+            cases++;
+          }
+        }
+      }
+    }
+  }
+  assert.equal(cases, 144);
+  assert.ok(!movesWholePixels(scaleTranslate(1, 1, 0.5, 0)), 'half-pixel offsets interpolate');
+  assert.ok(!movesWholePixels(scaleTranslate(2, 1, 0, 0)), 'a scale resamples');
 });
 
 test('output pixels that map outside the source take the fill colour (centre crop larger than the image)', () => {

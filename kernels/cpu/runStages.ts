@@ -5,6 +5,7 @@
 import { isAxisAligned, type Size } from '../../src/augment/geometry.js';
 import type { Stage } from '../../src/augment/stages.js';
 import { gaussianBlur, sharpness } from './convolve.js';
+import { copyAxisAligned, movesWholePixels } from './copyAxisAligned.js';
 import { autoContrast, equalize } from './histogram.js';
 import { addNoise, erase } from './occlusion.js';
 import { applyPointwise, type PointwiseStage } from './pointwise.js';
@@ -22,6 +23,10 @@ export function runStages(src: Uint8Array, srcSize: Size, stages: readonly Stage
   for (let i = 0; i < stages.length; i++) {
     const stage = stages[i];
     if (stage.type === 'warp') {
+      // A whole-pixel move of the source with nothing after it: the bytes themselves, exactly.
+      if (px === src && i === stages.length - 1 && movesWholePixels(stage.matrix)) {
+        return { data: copyAxisAligned(src, size.width, size.height, stage.matrix, stage.size.width, stage.size.height, stage.fill), size: stage.size };
+      }
       const axisAligned = isAxisAligned(stage.matrix);
       if (kernels === 'wasm' && axisAligned) {
         // The colour stages after the resampling ride on its pass (the rounding too when nothing else follows).
