@@ -37,10 +37,11 @@ const align = (n: number) => (n + 15) & ~15;
 
 /**
  * The colour program's room at the start of memory, reserved before any image so that writing a
- * program never grows (and so detaches) the memory an image view lives in: 64 ops of 3 f32.
+ * program never grows (and so detaches) the memory an image view lives in: 64 ops of 3 f32, then
+ * the colour pass's scratch planes (3 × 256 f32; colour.ts's SCRATCH_OFFSET and CHUNK).
  */
 const PROGRAM_OPS = 64;
-const PROGRAM_BYTES = PROGRAM_OPS * 12;
+const PROGRAM_BYTES = PROGRAM_OPS * 12 + 3 * 256 * 4;
 /** Spare bytes after an image: the colour pass reads and writes whole groups of 4 pixels. */
 const SPARE = 48;
 

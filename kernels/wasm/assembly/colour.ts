@@ -94,105 +94,175 @@ let B: v128 = f32x4.splat(0);
   B = v128.bitselect(f32x4.mul(nb, scale), B, chromatic);
 }
 
+/** Pixels deinterleaved at a time: three planes of this many floats fit in L1 beside the row. */
+const CHUNK: i32 = 256;
+
 /**
- * Applies the colour program (`ops` ops at `program`) to `pixels` RGB floats at `px`, four pixels
- * (three vectors) at a time. With `toBytes` it also rounds (nearest, halves away from zero) and
- * writes the bytes from `bytes` (which may be `px`: bytes never overtake unread floats);
- * otherwise it writes the floats back and returns the gray levels of the result summed per lane,
- * for the mean a following contrast stage blends with. The last group of four may run past the
- * span: the caller leaves 48 spare bytes after it, and those lanes stay out of the sums.
+ * Where the planes live, from the program's address: after its room for 64 ops of 3 f32. The
+ * host (resampleWasm.ts) reserves 64 × 12 + 3 × CHUNK × 4 bytes there.
  */
-export function colourSpan(px: usize, pixels: i32, program: usize, ops: i32, toBytes: bool, bytes: usize): v128 {
+export const SCRATCH_OFFSET: usize = 64 * 12;
+
+/**
+ * Applies the colour program (`ops` ops at `program`) to `pixels` RGB floats at `px`. With
+ * `toBytes` it also rounds (nearest, halves away from zero) and writes the bytes from `bytes`
+ * (which may be `px`: bytes never overtake unread floats); otherwise it writes the floats back
+ * and returns the gray levels of the result summed per lane, for the mean a following contrast
+ * stage blends with. The last group of four may run past the span: the caller leaves 48 spare
+ * bytes after it, and those lanes stay out of the sums.
+ *
+ * Chunks of `CHUNK` pixels are split into R, G and B planes in the scratch area after the
+ * program (`scratch`, 3 × CHUNK floats), and each op then runs over the planes in a loop of its
+ * own: no per-pixel dispatch on the opcode, and the same arithmetic per pixel as one op at a time.
+ */
+export function colourSpan(px: usize, pixels: i32, program: usize, ops: i32, toBytes: bool, bytes: usize, scratch: usize): v128 {
   let sum = f32x4.splat(0);
   const groups = (pixels + 3) >> 2;
-  for (let q = 0; q < groups; q++) {
-    const at = px + <usize>q * 48;
-    const a = v128.load(at); // r0 g0 b0 r1
-    const b = v128.load(at, 16); // g1 b1 r2 g2
-    const c = v128.load(at, 32); // b2 r3 g3 b3
+  const planeBytes = <usize>CHUNK << 2;
+  for (let first = 0; first < groups; first += CHUNK >> 2) {
+    const count = min(CHUNK >> 2, groups - first);
+    deinterleave(px + <usize>first * 48, count, scratch, planeBytes);
+    for (let k = 0; k < ops; k++) runOp(program + <usize>k * 12, count, scratch, planeBytes);
+    sum = interleave(px + <usize>first * 48, bytes + <usize>first * 12, first, count, groups, pixels, toBytes, ops > 0, scratch, planeBytes, sum);
+  }
+  return sum;
+}
+
+/** `count` groups of four RGB pixels at `at` into the R, G and B planes. */
+function deinterleave(at: usize, count: i32, r: usize, planeBytes: usize): void {
+  const g = r + planeBytes;
+  const b = g + planeBytes;
+  for (let q = 0; q < count; q++) {
+    const a0 = v128.load(at); // r0 g0 b0 r1
+    const a1 = v128.load(at, 16); // g1 b1 r2 g2
+    const a2 = v128.load(at, 32); // b2 r3 g3 b3
     // Every shuffle takes its first two lanes from one vector and its last two from the other:
     // one SHUFPS each on x64.
-    let r = v128.shuffle<f32>(a, v128.shuffle<f32>(b, c, 2, 2, 5, 5), 0, 3, 4, 6);
-    let g = v128.shuffle<f32>(v128.shuffle<f32>(a, b, 1, 1, 4, 4), v128.shuffle<f32>(b, c, 3, 3, 6, 6), 0, 2, 4, 6);
-    let bl = v128.shuffle<f32>(v128.shuffle<f32>(a, b, 2, 2, 5, 5), c, 0, 2, 4, 7);
-    for (let k = 0; k < ops; k++) {
-      const op = program + <usize>k * 12;
-      const x = load<f32>(op, 4);
-      switch (<i32>load<f32>(op)) {
-        case SCALE_OFFSET: {
-          const scale = f32x4.splat(x);
-          const offset = f32x4.splat(load<f32>(op, 8));
-          r = clamp255(f32x4.add(f32x4.mul(r, scale), offset));
-          g = clamp255(f32x4.add(f32x4.mul(g, scale), offset));
-          bl = clamp255(f32x4.add(f32x4.mul(bl, scale), offset));
-          break;
-        }
-        case SATURATE: {
-          const scale = f32x4.splat(x);
-          const gr = f32x4.mul(gray(r, g, bl), f32x4.splat(<f32>1 - x));
-          r = clamp255(f32x4.add(f32x4.mul(r, scale), gr));
-          g = clamp255(f32x4.add(f32x4.mul(g, scale), gr));
-          bl = clamp255(f32x4.add(f32x4.mul(bl, scale), gr));
-          break;
-        }
-        case HUE:
-          R = r;
-          G = g;
-          B = bl;
-          hue(x);
-          r = R;
-          g = G;
-          bl = B;
-          break;
-        case GRAYSCALE:
-          r = gray(r, g, bl);
-          g = r;
-          bl = r;
-          break;
-        case SOLARIZE: {
-          const threshold = f32x4.splat(x);
-          r = solarize(r, threshold);
-          g = solarize(g, threshold);
-          bl = solarize(bl, threshold);
-          break;
-        }
-        case POSTERIZE: {
-          const mask = i32x4.splat(<i32>x);
-          r = posterize(r, mask);
-          g = posterize(g, mask);
-          bl = posterize(bl, mask);
-          break;
-        }
-        case INVERT: {
-          const full = f32x4.splat(255);
-          r = f32x4.sub(full, r);
-          g = f32x4.sub(full, g);
-          bl = f32x4.sub(full, bl);
-          break;
-        }
+    const o = <usize>q << 4;
+    v128.store(r + o, v128.shuffle<f32>(a0, v128.shuffle<f32>(a1, a2, 2, 2, 5, 5), 0, 3, 4, 6));
+    v128.store(g + o, v128.shuffle<f32>(v128.shuffle<f32>(a0, a1, 1, 1, 4, 4), v128.shuffle<f32>(a1, a2, 3, 3, 6, 6), 0, 2, 4, 6));
+    v128.store(b + o, v128.shuffle<f32>(v128.shuffle<f32>(a0, a1, 2, 2, 5, 5), a2, 0, 2, 4, 7));
+    at += 48;
+  }
+}
+
+/** One op of the program over `count` groups of the planes. */
+function runOp(op: usize, count: i32, r: usize, planeBytes: usize): void {
+  const g = r + planeBytes;
+  const b = g + planeBytes;
+  const x = load<f32>(op, 4);
+  const end = <usize>count << 4;
+  switch (<i32>load<f32>(op)) {
+    case SCALE_OFFSET: {
+      const scale = f32x4.splat(x);
+      const offset = f32x4.splat(load<f32>(op, 8));
+      for (let o: usize = 0; o < end; o += 16) {
+        v128.store(r + o, clamp255(f32x4.add(f32x4.mul(v128.load(r + o), scale), offset)));
+        v128.store(g + o, clamp255(f32x4.add(f32x4.mul(v128.load(g + o), scale), offset)));
+        v128.store(b + o, clamp255(f32x4.add(f32x4.mul(v128.load(b + o), scale), offset)));
       }
+      break;
     }
+    case SATURATE: {
+      const scale = f32x4.splat(x);
+      const rest = f32x4.splat(<f32>1 - x);
+      for (let o: usize = 0; o < end; o += 16) {
+        const rv = v128.load(r + o);
+        const gv = v128.load(g + o);
+        const bv = v128.load(b + o);
+        const gr = f32x4.mul(gray(rv, gv, bv), rest);
+        v128.store(r + o, clamp255(f32x4.add(f32x4.mul(rv, scale), gr)));
+        v128.store(g + o, clamp255(f32x4.add(f32x4.mul(gv, scale), gr)));
+        v128.store(b + o, clamp255(f32x4.add(f32x4.mul(bv, scale), gr)));
+      }
+      break;
+    }
+    case HUE:
+      for (let o: usize = 0; o < end; o += 16) {
+        R = v128.load(r + o);
+        G = v128.load(g + o);
+        B = v128.load(b + o);
+        hue(x);
+        v128.store(r + o, R);
+        v128.store(g + o, G);
+        v128.store(b + o, B);
+      }
+      break;
+    case GRAYSCALE:
+      for (let o: usize = 0; o < end; o += 16) {
+        const v = gray(v128.load(r + o), v128.load(g + o), v128.load(b + o));
+        v128.store(r + o, v);
+        v128.store(g + o, v);
+        v128.store(b + o, v);
+      }
+      break;
+    case SOLARIZE: {
+      const threshold = f32x4.splat(x);
+      for (let o: usize = 0; o < end; o += 16) {
+        v128.store(r + o, solarize(v128.load(r + o), threshold));
+        v128.store(g + o, solarize(v128.load(g + o), threshold));
+        v128.store(b + o, solarize(v128.load(b + o), threshold));
+      }
+      break;
+    }
+    case POSTERIZE: {
+      const mask = i32x4.splat(<i32>x);
+      for (let o: usize = 0; o < end; o += 16) {
+        v128.store(r + o, posterize(v128.load(r + o), mask));
+        v128.store(g + o, posterize(v128.load(g + o), mask));
+        v128.store(b + o, posterize(v128.load(b + o), mask));
+      }
+      break;
+    }
+    case INVERT: {
+      const full = f32x4.splat(255);
+      for (let o: usize = 0; o < end; o += 16) {
+        v128.store(r + o, f32x4.sub(full, v128.load(r + o)));
+        v128.store(g + o, f32x4.sub(full, v128.load(g + o)));
+        v128.store(b + o, f32x4.sub(full, v128.load(b + o)));
+      }
+      break;
+    }
+  }
+}
+
+/**
+ * The planes back in r g b order: rounded to bytes at `out` with `toBytes`, else as floats at
+ * `at` (only when some op changed them). Returns `sum` plus the gray levels per lane of the
+ * groups `first…first+count` (unchanged with `toBytes`), added group after group: that order
+ * fixes the float sum, so a mean does not depend on the chunk size; lanes past `pixels` stay out.
+ */
+function interleave(at: usize, out: usize, first: i32, count: i32, groups: i32, pixels: i32, toBytes: bool, changed: bool, r: usize, planeBytes: usize, sum: v128): v128 {
+  const g = r + planeBytes;
+  const b = g + planeBytes;
+  for (let q = 0; q < count; q++) {
+    const o = <usize>q << 4;
+    let rv = v128.load(r + o);
+    let gv = v128.load(g + o);
+    let bv = v128.load(b + o);
     if (toBytes) {
       const half = f32x4.splat(0.5);
-      r = i32x4.trunc_sat_f32x4_s(f32x4.add(r, half));
-      g = i32x4.trunc_sat_f32x4_s(f32x4.add(g, half));
-      bl = i32x4.trunc_sat_f32x4_s(f32x4.add(bl, half));
+      rv = i32x4.trunc_sat_f32x4_s(f32x4.add(rv, half));
+      gv = i32x4.trunc_sat_f32x4_s(f32x4.add(gv, half));
+      bv = i32x4.trunc_sat_f32x4_s(f32x4.add(bv, half));
     } else {
-      const valid = q < groups - 1 ? i32x4.splat(-1) : i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(pixels - (q << 2)));
-      sum = f32x4.add(sum, v128.and(gray(r, g, bl), valid));
+      const group = first + q;
+      const valid = group < groups - 1 ? i32x4.splat(-1) : i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(pixels - (group << 2)));
+      sum = f32x4.add(sum, v128.and(gray(rv, gv, bv), valid));
+      if (!changed) continue; // with no ops the floats are unchanged: only their gray sums were wanted
     }
-    // Back to r g b order (shuffles move lanes, whatever they hold: floats or integers).
-    const oa = v128.shuffle<f32>(v128.shuffle<f32>(r, g, 0, 0, 4, 4), v128.shuffle<f32>(bl, r, 0, 0, 5, 5), 0, 2, 4, 6);
-    const ob = v128.shuffle<f32>(v128.shuffle<f32>(g, bl, 1, 1, 5, 5), v128.shuffle<f32>(r, g, 2, 2, 6, 6), 0, 2, 4, 6);
-    const oc = v128.shuffle<f32>(v128.shuffle<f32>(bl, r, 2, 2, 7, 7), v128.shuffle<f32>(g, bl, 3, 3, 7, 7), 0, 2, 4, 6);
+    // Shuffles move lanes, whatever they hold: floats or integers.
+    const oa = v128.shuffle<f32>(v128.shuffle<f32>(rv, gv, 0, 0, 4, 4), v128.shuffle<f32>(bv, rv, 0, 0, 5, 5), 0, 2, 4, 6);
+    const ob = v128.shuffle<f32>(v128.shuffle<f32>(gv, bv, 1, 1, 5, 5), v128.shuffle<f32>(rv, gv, 2, 2, 6, 6), 0, 2, 4, 6);
+    const oc = v128.shuffle<f32>(v128.shuffle<f32>(bv, rv, 2, 2, 7, 7), v128.shuffle<f32>(gv, bv, 3, 3, 7, 7), 0, 2, 4, 6);
     if (toBytes) {
       // 16 bytes, the last 4 overwritten by the next group.
-      v128.store(bytes + <usize>q * 12, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(oa, ob), i16x8.narrow_i32x4_s(oc, oc)));
-    } else if (ops > 0) {
-      // With no ops the floats are unchanged: only their gray sums were wanted.
-      v128.store(at, oa);
-      v128.store(at, ob, 16);
-      v128.store(at, oc, 32);
+      v128.store(out + <usize>q * 12, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(oa, ob), i16x8.narrow_i32x4_s(oc, oc)));
+    } else {
+      const to = at + <usize>q * 48;
+      v128.store(to, oa);
+      v128.store(to, ob, 16);
+      v128.store(to, oc, 32);
     }
   }
   return sum;

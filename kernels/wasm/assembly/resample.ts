@@ -1,4 +1,4 @@
-import { colourSpan, laneTotal } from './colour';
+import { SCRATCH_OFFSET, colourSpan, laneTotal } from './colour';
 
 // AssemblyScript (compiled to dist/kernels/wasm/resample.wasm by `npm run build`), not TypeScript:
 // the separable antialiased resampling pass of kernels/cpu/resampleAxisAligned.ts in WASM SIMD,
@@ -65,14 +65,14 @@ export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i
       store<f32>(outRow + (<usize>c << 2), acc);
     }
     // Bytes of row o end before the floats of row o begin (or, for row 0, behind the ones read).
-    sum = f32x4.add(sum, colourSpan(outRow, rowLength / 3, program, ops, toBytes, out + <usize>o * <usize>rowLength));
+    sum = f32x4.add(sum, colourSpan(outRow, rowLength / 3, program, ops, toBytes, out + <usize>o * <usize>rowLength, program + SCRATCH_OFFSET));
   }
   return toBytes ? 0 : laneTotal(sum) / <f64>(outH * (rowLength / 3));
 }
 
 /** The colour program of colour.ts over a whole image in place; returns the mean gray level of the result (0 with `toBytes`). */
 export function colour(px: usize, pixels: i32, program: usize, ops: i32, toBytes: bool): f64 {
-  return laneTotal(colourSpan(px, pixels, program, ops, toBytes, px)) / <f64>pixels;
+  return laneTotal(colourSpan(px, pixels, program, ops, toBytes, px, program + SCRATCH_OFFSET)) / <f64>pixels;
 }
 
 // A contrast stage at the start of a colour program needs this mean first.
