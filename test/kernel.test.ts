@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { boxReduce } from '../kernels/cpu/boxReduce.js';
 import { copyAxisAligned, movesWholePixels } from '../kernels/cpu/copyAxisAligned.js';
 import { axisWeights, resampleAxisAligned } from '../kernels/cpu/resampleAxisAligned.js';
 import { toBytes } from '../kernels/cpu/runStages.js';
+import { boxReduceWasm, wasmResampler } from '../kernels/wasm/resampleWasm.js';
 import { cropResize, multiply, scaleTranslate } from '../src/augment/geometry.js';
 
 async function rgb(path: string) {
@@ -99,4 +101,73 @@ test('weights are non-negative, sum to 1 and widen with the shrink factor', () =
       assert.ok(w.count[o] <= Math.ceil(Math.max(1, inSize / outSize)) * 2 + 1);
     }
   }
+});
+
+/** Deterministic noise bytes (an LCG), with runs of 255 and 0 so that the largest sums occur too. */
+function noise(length: number, seed: number): Uint8Array {
+  const data = new Uint8Array(length);
+  let state = seed;
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    data[i] = state >>> 24;
+  }
+  data.fill(255, 0, length >> 3);
+  data.fill(0, length >> 3, length >> 2);
+  return data;
+}
+
+/** Each output pixel as the mean of its block, computed block by block: the definition. */
+function naiveBoxReduce(src: Uint8Array, width: number, height: number, channels: number, d: number): Uint8Array {
+  const outW = Math.ceil(width / d);
+  const outH = Math.ceil(height / d);
+  const out = new Uint8Array(outW * outH * channels);
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      for (let c = 0; c < channels; c++) {
+        let sum = 0;
+        let n = 0;
+        for (let y = oy * d; y < Math.min(height, oy * d + d); y++) {
+          for (let x = ox * d; x < Math.min(width, ox * d + d); x++) {
+            sum += src[(y * width + x) * channels + c];
+            n++;
+          }
+        }
+        out[(oy * outW + ox) * channels + c] = Math.round(sum / n); // halves up
+      }
+    }
+  }
+  return out;
+}
+
+const REDUCE_SIZES = [[1, 1], [2, 3], [7, 5], [9, 17], [17, 13], [33, 9], [64, 8], [101, 63], [255, 130], [8, 8], [16, 24]] as const;
+
+test('the box reduce is the rounded mean of each d×d block, edge blocks partial, on odd sizes', () => {
+  let cases = 0;
+  for (const channels of [1, 3]) {
+    for (const d of [2, 4, 8]) {
+      for (const [w, h] of REDUCE_SIZES) {
+        const src = noise(w * h * channels, w * 31 + h + d);
+        const out = boxReduce(src, w, h, channels, d);
+        assert.equal(out.length, Math.ceil(w / d) * Math.ceil(h / d) * channels);
+        assert.deepEqual(out, naiveBoxReduce(src, w, h, channels, d), `${w}×${h}×${channels} d=${d}`);
+        cases++;
+      }
+    }
+  }
+  assert.equal(cases, 66);
+  // Halves round up: a 2×1 block of 0 and 1 gives 1, of 0 and 0 gives 0; 3×3 of one 255 gives round(28.3) = 28.
+  assert.deepEqual(boxReduce(new Uint8Array([0, 1, 0, 0]), 4, 1, 1, 2), new Uint8Array([1, 0]));
+  assert.deepEqual(boxReduce(new Uint8Array([255, 0, 0, 0, 0, 0, 0, 0, 0]), 3, 3, 1, 4), new Uint8Array([28]));
+});
+
+test('the WASM box reduce gives exactly the TypeScript reference’s bytes', { skip: wasmResampler() ? false : 'the WASM kernels are not built or this Node lacks WebAssembly SIMD' }, () => {
+  for (const channels of [1, 3]) {
+    for (const d of [2, 4, 8]) {
+      for (const [w, h] of [...REDUCE_SIZES, [1001, 37], [640, 33]]) {
+        const src = noise(w * h * channels, w + h * 7 + d * 3 + channels);
+        assert.deepEqual(boxReduceWasm(src, w, h, channels, d), boxReduce(src, w, h, channels, d), `${w}×${h}×${channels} d=${d}`);
+      }
+    }
+  }
+  assert.equal(boxReduceWasm(noise(203 * 77 * 3, 5), 203, 77, 3, 3), null, 'divisors other than 2, 4, 8 are left to the reference');
 });

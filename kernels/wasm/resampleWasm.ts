@@ -1,5 +1,5 @@
 /**
- * Host side of the WASM SIMD kernels (kernels/wasm/assembly/resample.ts and colour.ts). The
+ * Host side of the WASM SIMD kernels (kernels/wasm/assembly/resample.ts, colour.ts, reduce.ts). The
  * resampling pass lays out the source bytes and the weight tables in the instance's memory and
  * leaves its output there: the colour pass and the final rounding then work on it in place, and
  * only the bytes are copied out. One instance per thread (each worker loads its own). Functions return
@@ -16,6 +16,7 @@ interface Exports {
   grayMean(px: number, pixels: number): number;
   colour(px: number, pixels: number, program: number, ops: number, toBytes: boolean): number;
   warpBilinearBytes(src: number, srcW: number, srcH: number, m0: number, m1: number, m2: number, m3: number, m4: number, m5: number, m6: number, m7: number, m8: number, outW: number, outH: number, f0: number, f1: number, f2: number, out: number): void;
+  boxReduce(src: number, w: number, h: number, channels: number, d: number, cols: number, sums: number, out: number): void;
 }
 
 let instance: Exports | null | undefined;
@@ -115,6 +116,32 @@ export function warpBilinearWasm(src: ArrayLike<number>, srcWidth: number, srcHe
   new Uint8Array(wasm.memory.buffer).set(src, srcAt);
   wasm.warpBilinearBytes(srcAt, srcWidth, srcHeight, m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], outWidth, outHeight, fill[0], fill[1], fill[2], outAt);
   return new Float32Array(wasm.memory.buffer, outAt, outWidth * outHeight * 3);
+}
+
+/** Divisors and channel counts the kernel takes (whole blocks divide by a shift; 3-channel sums are SIMD across too). */
+const reducible = (channels: number, divisor: number) => (divisor === 2 || divisor === 4 || divisor === 8) && channels >= 1 && channels <= 4;
+
+/**
+ * kernels/cpu/boxReduce.ts in WASM SIMD, the same bytes, copied out into their own buffer. Null
+ * without the kernel, or for a divisor other than 2, 4 or 8.
+ */
+export function boxReduceWasm(src: Uint8Array, width: number, height: number, channels: number, divisor: number): Uint8Array | null {
+  const wasm = wasmResampler();
+  if (!wasm || !reducible(channels, divisor)) return null;
+  if (src.length !== width * height * channels) throw new RangeError(`box reduce: ${src.length} bytes for ${width}×${height}×${channels}`);
+  const outW = Math.ceil(width / divisor);
+  const outBytes = outW * Math.ceil(height / divisor) * channels;
+  // Layout: source | column sums (u16, to whole blocks, + 16 zero lanes the SIMD loads read) |
+  // block sums (u16, + 8 lanes for overlapping stores) | output (+ 8 bytes for 8-byte stores).
+  const srcAt = PROGRAM_BYTES;
+  const colsAt = align(srcAt + src.byteLength);
+  const sumsAt = align(colsAt + (outW * divisor * channels + 16) * 2);
+  const outAt = align(sumsAt + (outW * channels + 8) * 2);
+  const end = outAt + outBytes + 16;
+  if (end > wasm.memory.buffer.byteLength) wasm.memory.grow(Math.ceil((end - wasm.memory.buffer.byteLength) / 65536));
+  new Uint8Array(wasm.memory.buffer).set(src, srcAt);
+  wasm.boxReduce(srcAt, width, height, channels, divisor, colsAt, sumsAt, outAt);
+  return new Uint8Array(wasm.memory.buffer.slice(outAt, outAt + outBytes));
 }
 
 /** The instance when `px` lives in its memory (a resampling output), else null. */

@@ -11,6 +11,19 @@ export interface Size {
   readonly height: number;
 }
 
+/**
+ * Where a decoded image lies on the full-size upright image it was decoded from, per axis:
+ * decoded x = source x · scaleX + offsetX (and so for y), in the coordinates above.
+ */
+export interface Placement {
+  readonly scaleX: number;
+  readonly scaleY: number;
+  readonly offsetX: number;
+  readonly offsetY: number;
+}
+
+export const FULL_SIZE: Placement = { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 };
+
 export const IDENTITY: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 
 export function multiply(a: Mat3, b: Mat3): Mat3 {

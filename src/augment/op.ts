@@ -37,7 +37,7 @@ export interface GeometryOp<O extends object = object, P extends object = object
   matrix(options: O, params: P, input: Size): Mat3;
   /**
    * The fewest input pixels per output pixel that any parameters can give, per axis. The decoder
-   * uses it to pick the smallest JPEG DCT scale that still gives the pipeline every pixel it needs.
+   * uses it to pick the smallest JPEG decode scale that still gives the pipeline every pixel it needs.
    */
   minPixelRatio(options: O, input: Size): PixelRatio;
 }

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { UsageError, messageOf } from '../errors.js';
 import { invalid } from '../validate.js';
-import { IDENTITY, multiply, scaleTranslate, type Mat3, type Size } from './geometry.js';
+import { IDENTITY, multiply, scaleTranslate, type Mat3, type Placement, type Size } from './geometry.js';
 import type { OpDefaults, ParsedStep, PixelRatio, StepSpec } from './op.js';
 import type { Rgb, Stage } from './stages.js';
 import { OPS } from './ops/index.js';
@@ -138,7 +138,7 @@ export function planSample(steps: readonly PipelineStep[], seed: number, sourceI
 }
 
 /**
- * The largest JPEG DCT down-scale (1, 1/2, 1/4 or 1/8, as a divisor) at which every possible
+ * The largest JPEG decode down-scale (1, 1/2, 1/4 or 1/8, as a divisor) at which every possible
  * sample of the pipeline still has at least one decoded pixel per output pixel on both axes.
  */
 export function decodeDivisor(steps: readonly PipelineStep[], input: Size): number {
@@ -177,13 +177,13 @@ function minPixelRatio(steps: readonly PipelineStep[], input: Size): { ratio: Pi
 }
 
 /**
- * Plans are drawn against the full-size upright image; a DCT-scaled decode is smaller by an exact
- * factor, folded into the first warp's matrix.
+ * Plans are drawn against the full-size upright image; a reduced decode lies on it by a scale (and
+ * maybe an offset: see `DecodedImage.placement`), folded into the first warp's matrix.
  */
-export function toDecodedPixels(stages: Stage[], image: { width: number; height: number; sourceWidth: number; sourceHeight: number }): Stage[] {
+export function toDecodedPixels(stages: Stage[], image: { placement: Placement }): Stage[] {
   const [first, ...rest] = stages;
   if (first.type !== 'warp') throw new Error('a sample plan must start with a warp');
-  if (image.width === image.sourceWidth && image.height === image.sourceHeight) return stages;
-  const scale = scaleTranslate(image.width / image.sourceWidth, image.height / image.sourceHeight, 0, 0);
-  return [{ ...first, matrix: multiply(scale, first.matrix) }, ...rest];
+  const { scaleX, scaleY, offsetX, offsetY } = image.placement;
+  if (scaleX === 1 && scaleY === 1 && offsetX === 0 && offsetY === 0) return stages;
+  return [{ ...first, matrix: multiply(scaleTranslate(scaleX, scaleY, offsetX, offsetY), first.matrix) }, ...rest];
 }

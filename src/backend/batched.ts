@@ -1,5 +1,5 @@
 /**
- * The batched path of the GPU backends. Workers decode (at the planned DCT scale) and plan each
+ * The batched path of the GPU backends. Workers decode (at the planned reduced scale) and plan each
  * row's copies; the main thread gathers `batchSize` samples (ragged: every source size), queues
  * them on the GPU in one go and, while that batch is read back, gathers and queues the next
  * (two batches in flight: double buffering); the augmented pixels go back to the workers to be

@@ -189,7 +189,7 @@ async function readRows(options: ResolvedOptions): Promise<SourceRow[]> {
 
 /**
  * Decode + encode alone, with the run's codec, threads and output format: each row decoded in a
- * worker at the DCT scale the pipeline allows (as the runs decode it), its centre cropped to the
+ * worker at the reduced scale the pipeline allows (as the runs decode it), its centre cropped to the
  * output size, encoded in a worker. No source, no writer, no pixel work.
  */
 async function codecFloor(options: ResolvedOptions, rows: SourceRow[], steps: PipelineStep[]): Promise<FloorItem> {

@@ -1,6 +1,8 @@
-import type { Size } from '../augment/geometry.js';
+import { boxReduce, reducedSize } from '../../kernels/cpu/boxReduce.js';
+import { boxReduceWasm } from '../../kernels/wasm/resampleWasm.js';
+import { FULL_SIZE, type Placement, type Size } from '../augment/geometry.js';
 import { isJpeg, readJpegHeader, type JpegHeader } from './jpegHeader.js';
-import { jpegJs, jpegTurbo, sharpLib } from './libraries.js';
+import { jpegJs, jpegTurbo, sharpLib, type JpegTurbo } from './libraries.js';
 import { applyOrientation } from './orientation.js';
 
 export const CODECS = ['auto', 'jpeg-turbo', 'sharp', 'jpeg-js'] as const;
@@ -11,7 +13,7 @@ export interface DecodeOptions {
   codec: CodecName;
   /** Refuse images with more pixels than this (decompression bombs), like Pillow's limit. */
   maxPixels: number;
-  /** The JPEG DCT down-scale divisor (1, 2, 4 or 8) the pipeline allows for this upright size. */
+  /** The JPEG down-scale divisor (1, 2, 4 or 8) the pipeline allows for this upright size. */
   divisorFor: (upright: Size) => number;
 }
 
@@ -23,9 +25,16 @@ export interface RgbImage {
 }
 
 export interface DecodedImage extends RgbImage {
-  /** Upright size of the full image, before any DCT down-scaling: the size ops sample against. */
+  /** Upright size of the full image, before any down-scaling: the size ops sample against. */
   sourceWidth: number;
   sourceHeight: number;
+  /**
+   * Where the decoded pixels lie on the full upright image (`FULL_SIZE` for a full-size decode). A
+   * box-reduced decode has scale 1/d, and an offset on an axis that orientation flipped when the
+   * image's last block along it was partial (that block ends up first); sharp's scaled decode
+   * spans the whole image.
+   */
+  placement: Placement;
 }
 
 /** A decode failure that is the image's fault (not remux's): the row is skipped and recorded. */
@@ -49,10 +58,10 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
   if (options.codec === 'jpeg-js') return decodeWithJpegJs(bytes, header);
   const turbo = jpegTurbo();
   const turboCanDoIt = turbo && header.precision === 8 && (header.components === 3 || header.components === 1);
-  if (options.codec === 'jpeg-turbo' || (options.codec === 'auto' && divisor === 1 && turboCanDoIt)) {
+  if (options.codec === 'jpeg-turbo' || (options.codec === 'auto' && turboCanDoIt)) {
     if (!turbo) throw new Error('--codec jpeg-turbo: @julusian/jpeg-turbo is not installed or has no build for this platform');
     try {
-      return decodeWithTurbo(turbo, bytes, header);
+      return await decodeWithTurbo(turbo, bytes, header, divisor);
     } catch (error) {
       // libjpeg-turbo stops at any warning; sharp tolerates harmless ones (extraneous bytes)
       // and still fails on truncation, as Pillow does.
@@ -62,13 +71,70 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
   return decodeWithSharp(bytes, options, upright, divisor);
 }
 
-function decodeWithTurbo(turbo: NonNullable<ReturnType<typeof jpegTurbo>>, bytes: Uint8Array, header: JpegHeader): DecodedImage {
-  // Our own ArrayBuffer, so the pixels can be transferred to the main thread without a copy.
-  const out = Buffer.from(new ArrayBuffer(header.width * header.height * 3));
+/**
+ * libjpeg-turbo at full size (the binding has no DCT-scaled decode); with `divisor` > 1 then the
+ * d×d box average a scaled decode approximates, in stored orientation, before orienting, as a
+ * scaled decode and autorotation would. That costs less CPU than sharp's shrink-on-load, which
+ * halves the DCT factor and resizes after it.
+ */
+async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: JpegHeader, divisor: number): Promise<DecodedImage> {
+  const { width, height } = header;
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const result = turbo.decompressSync(input, out, { format: turbo.FORMAT_RGB });
-  const rgb = new Uint8Array(out.buffer, 0, result.width * result.height * 3);
-  return upright(applyOrientation(rgb, result.width, result.height, header.orientation));
+  const checkSize = (result: { width: number; height: number }) => {
+    if (result.width !== width || result.height !== height) throw new DecodeError(`libjpeg-turbo decoded ${result.width}×${result.height}, the header says ${width}×${height}`);
+  };
+  if (divisor === 1) {
+    // Our own ArrayBuffer, so the pixels can be transferred to the main thread without a copy.
+    const rgb = new Uint8Array(width * height * 3);
+    checkSize(turbo.decompressSync(input, Buffer.from(rgb.buffer), { format: turbo.FORMAT_RGB }));
+    return upright(applyOrientation(rgb, width, height, header.orientation));
+  }
+  // Large photos: decoded on libuv's thread pool, as sharp's scaled decode was, so that the
+  // worker's thread goes on with its other images meanwhile (decoding straight into the WASM
+  // kernel's memory would save a copy, but must not run beside the kernels that use it).
+  const full = takeScratch(width * height * 3);
+  let reduced: Uint8Array;
+  try {
+    checkSize(await turbo.decompress(input, full, { format: turbo.FORMAT_RGB }));
+    const rgb = new Uint8Array(full.buffer, full.byteOffset, width * height * 3);
+    reduced = boxReduceWasm(rgb, width, height, 3, divisor) ?? boxReduce(rgb, width, height, 3, divisor);
+  } finally {
+    giveBackScratch(full);
+  }
+  const size = reducedSize(width, height, divisor);
+  const image = applyOrientation(reduced, size.width, size.height, header.orientation);
+  const swap = header.orientation >= 5;
+  const source = { width: swap ? height : width, height: swap ? width : height };
+  // Orientations that flip the upright x (2, 3, 6, 7) or y (3, 4, 7, 8) axis put a partial last block first.
+  const flipX = [2, 3, 6, 7].includes(header.orientation);
+  const flipY = [3, 4, 7, 8].includes(header.orientation);
+  const placement = {
+    scaleX: 1 / divisor,
+    scaleY: 1 / divisor,
+    offsetX: flipX ? image.width - source.width / divisor : 0,
+    offsetY: flipY ? image.height - source.height / divisor : 0,
+  };
+  return { ...image, sourceWidth: source.width, sourceHeight: source.height, placement };
+}
+
+/**
+ * The full-size pixels of a reduced decode go through a reused buffer: a fresh one costs its page
+ * faults every time (~20 ms for a 16 MP photo). One is kept per thread, the largest seen; a decode
+ * that finds it taken (another one in flight) allocates its own.
+ */
+let scratch: Buffer | null = null;
+
+function takeScratch(bytes: number): Buffer {
+  const kept = scratch;
+  if (kept && kept.byteLength >= bytes) {
+    scratch = null;
+    return kept;
+  }
+  return Buffer.allocUnsafeSlow(bytes);
+}
+
+function giveBackScratch(buffer: Buffer): void {
+  if (!scratch || buffer.byteLength > scratch.byteLength) scratch = buffer;
 }
 
 /** The binding reports libjpeg-turbo's warnings (truncation, corrupt data) as "No error". */
@@ -92,10 +158,11 @@ function decodeWithJpegJs(bytes: Uint8Array, header: JpegHeader): DecodedImage {
 
 async function decodeWithSharp(bytes: Uint8Array, options: DecodeOptions, uprightSize: Size | null, divisor: number): Promise<DecodedImage> {
   const sharp = sharpLib();
-  if (!sharp) throw new Error('sharp is not installed: it is needed to decode PNG, WebP and scaled JPEG');
+  if (!sharp) throw new Error('sharp is not installed: it is needed to decode PNG, WebP and the JPEGs libjpeg-turbo does not');
   let pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: options.maxPixels, ignoreIcc: true, autoOrient: true });
   if (divisor > 1 && uprightSize) {
-    // Asking for exactly 1/divisor makes libvips decode at that DCT scale (shrink-on-load).
+    // Asking for 1/divisor lets libvips shrink on load (at half that DCT factor: see
+    // benchmarks/codecs.md), then resize to the target: the result spans the whole image.
     const width = Math.max(1, Math.floor(uprightSize.width / divisor));
     const height = Math.max(1, Math.floor(uprightSize.height / divisor));
     pipeline = pipeline.resize({ width, height, fit: 'fill', kernel: 'linear' });
@@ -115,11 +182,13 @@ async function decodeWithSharp(bytes: Uint8Array, options: DecodeOptions, uprigh
   data.set(result.data);
   const source = uprightSize ?? { width: info.width, height: info.height };
   if (!uprightSize) checkPixels(info.width, info.height, options.maxPixels);
-  return { data, width: info.width, height: info.height, sourceWidth: source.width, sourceHeight: source.height };
+  // Resized to the target, so the decoded pixels span the whole image.
+  const placement = { scaleX: info.width / source.width, scaleY: info.height / source.height, offsetX: 0, offsetY: 0 };
+  return { data, width: info.width, height: info.height, sourceWidth: source.width, sourceHeight: source.height, placement };
 }
 
 function upright(image: RgbImage): DecodedImage {
-  return { ...image, sourceWidth: image.width, sourceHeight: image.height };
+  return { ...image, sourceWidth: image.width, sourceHeight: image.height, placement: FULL_SIZE };
 }
 
 function checkPixels(width: number, height: number, maxPixels: number): void {

@@ -1,5 +1,5 @@
 /**
- * A worker thread: decodes a source image at the DCT scale the pipeline allows, augments its
+ * A worker thread: decodes a source image at the reduced scale the pipeline allows, augments its
  * copies with the CPU kernels and encodes them; only compressed bytes cross threads. For a
  * batched (GPU) backend it decodes and plans (`decode`) and encodes (`encode`) separately.
  */

@@ -1,9 +1,12 @@
 import { SCRATCH_OFFSET, colourSpan, laneTotal } from './colour';
 
+export { boxReduce } from './reduce';
+
 // AssemblyScript (compiled to dist/kernels/wasm/resample.wasm by `npm run build`), not TypeScript:
 // the separable antialiased resampling pass of kernels/cpu/resampleAxisAligned.ts in WASM SIMD,
-// and the general bilinear warp. The caller lays out memory and passes byte offsets; weights
-// come from the same `axisWeights` as the CPU reference, so both compute the same sums.
+// the general bilinear warp, and (from reduce.ts) the box reduce of a full-size JPEG decode. The
+// caller lays out memory and passes byte offsets; weights come from the same `axisWeights` as the
+// CPU reference, so both compute the same sums.
 
 /** Horizontal pass: `rows` source rows from `rowMin`, each to `outW` RGB floats in `tmp`. */
 export function resampleRows(src: usize, srcW: i32, rowMin: i32, rows: i32, xStart: usize, xCount: usize, xW: usize, xTaps: i32, outW: i32, tmp: usize): void {
