@@ -170,4 +170,11 @@ test('the WASM box reduce gives exactly the TypeScript reference’s bytes', { s
     }
   }
   assert.equal(boxReduceWasm(noise(203 * 77 * 3, 5), 203, 77, 3, 3), null, 'divisors other than 2, 4, 8 are left to the reference');
+  // Over 8 MB: the source goes through the instance in bands (the last one partial, odd height).
+  const [w, h] = [3001, 2003];
+  const big = noise(w * h * 3, 11);
+  const before = wasmResampler()!.memory.buffer.byteLength;
+  for (const d of [2, 8]) assert.deepEqual(boxReduceWasm(big, w, h, 3, d), boxReduce(big, w, h, 3, d), `${w}×${h}×3 d=${d}, in bands`);
+  const grown = wasmResampler()!.memory.buffer.byteLength - before;
+  assert.ok(grown < 10e6, `the instance holds a band, not the whole 18 MB photo (grew ${grown} bytes)`);
 });

@@ -121,27 +121,39 @@ export function warpBilinearWasm(src: ArrayLike<number>, srcWidth: number, srcHe
 /** Divisors and channel counts the kernel takes (whole blocks divide by a shift; 3-channel sums are SIMD across too). */
 const reducible = (channels: number, divisor: number) => (divisor === 2 || divisor === 4 || divisor === 8) && channels >= 1 && channels <= 4;
 
+/** Source bytes copied into the instance per call of the reduce: bounds its memory, which never shrinks. */
+const REDUCE_BAND_BYTES = 8 << 20;
+
 /**
- * kernels/cpu/boxReduce.ts in WASM SIMD, the same bytes, copied out into their own buffer. Null
- * without the kernel, or for a divisor other than 2, 4 or 8.
+ * kernels/cpu/boxReduce.ts in WASM SIMD, the same bytes, in their own buffer. The source goes
+ * through the instance's memory in bands of whole blocks (~8 MB), so a 100 MP photo does not
+ * leave the instance 300 MB larger for the rest of the run. Null without the kernel, or for a
+ * divisor other than 2, 4 or 8.
  */
 export function boxReduceWasm(src: Uint8Array, width: number, height: number, channels: number, divisor: number): Uint8Array | null {
   const wasm = wasmResampler();
   if (!wasm || !reducible(channels, divisor)) return null;
   if (src.length !== width * height * channels) throw new RangeError(`box reduce: ${src.length} bytes for ${width}×${height}×${channels}`);
+  const rowBytes = width * channels;
   const outW = Math.ceil(width / divisor);
-  const outBytes = outW * Math.ceil(height / divisor) * channels;
-  // Layout: source | column sums (u16, to whole blocks, + 16 zero lanes the SIMD loads read) |
-  // block sums (u16, + 8 lanes for overlapping stores) | output (+ 8 bytes for 8-byte stores).
+  const outRowBytes = outW * channels;
+  const bandRows = Math.min(height, divisor * Math.max(1, Math.floor(REDUCE_BAND_BYTES / (rowBytes * divisor))));
+  const out = new Uint8Array(outRowBytes * Math.ceil(height / divisor));
+  // Layout: source band | column sums (u16, to whole blocks, + 16 zero lanes the SIMD loads read) |
+  // block sums (u16, + 8 lanes for overlapping stores) | output band (+ 8 bytes for 8-byte stores).
   const srcAt = PROGRAM_BYTES;
-  const colsAt = align(srcAt + src.byteLength);
+  const colsAt = align(srcAt + bandRows * rowBytes);
   const sumsAt = align(colsAt + (outW * divisor * channels + 16) * 2);
-  const outAt = align(sumsAt + (outW * channels + 8) * 2);
-  const end = outAt + outBytes + 16;
+  const outAt = align(sumsAt + (outRowBytes + 8) * 2);
+  const end = outAt + Math.ceil(bandRows / divisor) * outRowBytes + 16;
   if (end > wasm.memory.buffer.byteLength) wasm.memory.grow(Math.ceil((end - wasm.memory.buffer.byteLength) / 65536));
-  new Uint8Array(wasm.memory.buffer).set(src, srcAt);
-  wasm.boxReduce(srcAt, width, height, channels, divisor, colsAt, sumsAt, outAt);
-  return new Uint8Array(wasm.memory.buffer.slice(outAt, outAt + outBytes));
+  for (let y = 0; y < height; y += bandRows) {
+    const rows = Math.min(bandRows, height - y);
+    new Uint8Array(wasm.memory.buffer).set(src.subarray(y * rowBytes, (y + rows) * rowBytes), srcAt);
+    wasm.boxReduce(srcAt, width, rows, channels, divisor, colsAt, sumsAt, outAt);
+    out.set(new Uint8Array(wasm.memory.buffer, outAt, Math.ceil(rows / divisor) * outRowBytes), (y / divisor) * outRowBytes);
+  }
+  return out;
 }
 
 /** The instance when `px` lives in its memory (a resampling output), else null. */

@@ -119,10 +119,12 @@ async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: Jpeg
 
 /**
  * The full-size pixels of a reduced decode go through a reused buffer: a fresh one costs its page
- * faults every time (~20 ms for a 16 MP photo). One is kept per thread, the largest seen; a decode
+ * faults every time (~20 ms for a 16 MP photo). One is kept per thread, the largest seen up to
+ * `KEEP_BYTES` (a rare huge photo should not stay resident for the rest of the run); a decode
  * that finds it taken (another one in flight) allocates its own.
  */
 let scratch: Buffer | null = null;
+const KEEP_BYTES = 64 << 20;
 
 function takeScratch(bytes: number): Buffer {
   const kept = scratch;
@@ -134,7 +136,7 @@ function takeScratch(bytes: number): Buffer {
 }
 
 function giveBackScratch(buffer: Buffer): void {
-  if (!scratch || buffer.byteLength > scratch.byteLength) scratch = buffer;
+  if (buffer.byteLength <= KEEP_BYTES && (!scratch || buffer.byteLength > scratch.byteLength)) scratch = buffer;
 }
 
 /** The binding reports libjpeg-turbo's warnings (truncation, corrupt data) as "No error". */
