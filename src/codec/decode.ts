@@ -92,6 +92,7 @@ async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: Jpeg
   // Large photos: decoded on libuv's thread pool, as sharp's scaled decode was, so that the
   // worker's thread goes on with its other images meanwhile (decoding straight into the WASM
   // kernel's memory would save a copy, but must not run beside the kernels that use it).
+  await fullDecodes.acquire();
   const full = takeScratch(width * height * 3);
   let reduced: Uint8Array;
   try {
@@ -100,6 +101,7 @@ async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: Jpeg
     reduced = boxReduceWasm(rgb, width, height, 3, divisor) ?? boxReduce(rgb, width, height, 3, divisor);
   } finally {
     giveBackScratch(full);
+    fullDecodes.release();
   }
   const size = reducedSize(width, height, divisor);
   const image = applyOrientation(reduced, size.width, size.height, header.orientation);
@@ -118,25 +120,55 @@ async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: Jpeg
 }
 
 /**
- * The full-size pixels of a reduced decode go through a reused buffer: a fresh one costs its page
- * faults every time (~20 ms for a 16 MP photo). One is kept per thread, the largest seen up to
- * `KEEP_BYTES` (a rare huge photo should not stay resident for the rest of the run); a decode
- * that finds it taken (another one in flight) allocates its own.
+ * Full-size decodes of reduced photos in flight at once on this thread. Each holds a full-size
+ * buffer, and libuv's pool runs four for the whole process: more would only hold memory while
+ * they queue (a worker is sent up to 8 rows ahead).
  */
-let scratch: Buffer | null = null;
+const MAX_FULL_DECODES = 2;
+
+/** A counting semaphore: `acquire` waits while `limit` holders are in. */
+class Slots {
+  private held = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.held < this.limit) {
+      this.held++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the slot to the next waiter, if any. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.held--;
+  }
+}
+
+const fullDecodes = new Slots(MAX_FULL_DECODES);
+
+/**
+ * The full-size pixels of a reduced decode go through reused buffers: a fresh one costs its page
+ * faults every time (~20 ms for a 16 MP photo). Up to one per decode in flight is kept, the
+ * largest seen up to `KEEP_BYTES` (a rare huge photo should not stay resident for the rest of
+ * the run).
+ */
+const kept: Buffer[] = [];
 const KEEP_BYTES = 64 << 20;
 
 function takeScratch(bytes: number): Buffer {
-  const kept = scratch;
-  if (kept && kept.byteLength >= bytes) {
-    scratch = null;
-    return kept;
-  }
-  return Buffer.allocUnsafeSlow(bytes);
+  const at = kept.findIndex((b) => b.byteLength >= bytes);
+  return at >= 0 ? kept.splice(at, 1)[0] : Buffer.allocUnsafeSlow(bytes);
 }
 
 function giveBackScratch(buffer: Buffer): void {
-  if (buffer.byteLength <= KEEP_BYTES && (!scratch || buffer.byteLength > scratch.byteLength)) scratch = buffer;
+  if (buffer.byteLength > KEEP_BYTES) return;
+  kept.push(buffer);
+  kept.sort((a, b) => b.byteLength - a.byteLength);
+  kept.length = Math.min(kept.length, MAX_FULL_DECODES);
 }
 
 /** The binding reports libjpeg-turbo's warnings (truncation, corrupt data) as "No error". */
