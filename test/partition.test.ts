@@ -87,6 +87,28 @@ test('3 workers as separate processes into one directory, then finalize, equal a
   assert.deepEqual((await result(outs[0])).rows, expected.rows);
 });
 
+test('more slices than row groups: the empty slices finish, and finalize leaves no empty shard in the dataset', async () => {
+  const source = await fixture(); // 11 row groups
+  const single = await tempDir('part-single-empty');
+  assert.equal(runSync(['run', source, '--out', single, ...ARGS]).status, 0);
+  const expected = await result(single);
+
+  const shared = await tempDir('part-empty');
+  for (let i = 0; i < 13; i++) assert.equal(runSync(['run', source, '--out', shared, ...ARGS, '--num-shards', '13', '--shard-index', String(i)]).status, 0, `slice ${i}`);
+  const journals = await Promise.all((await readdir(shared)).filter((f) => f.startsWith('journal-')).map(async (f) => JSON.parse(await readFile(`${shared}/${f}`, 'utf8'))));
+  const empty = journals.flatMap((j) => j.shards).filter((s) => s.rows === 0);
+  assert.ok(empty.length >= 2, `the empty slices each wrote an empty shard (${empty.length})`);
+  const finalized = runSync(['finalize', shared]);
+  assert.equal(finalized.status, 0, finalized.stderr);
+  const joined = await result(shared);
+  assert.deepEqual(joined.rows, expected.rows);
+  const manifest = JSON.parse(await readFile(`${shared}/remux.json`, 'utf8'));
+  assert.ok(manifest.shards.every((s: { rows: number }) => s.rows > 0), 'no empty shard listed');
+  assert.deepEqual(joined.files, manifest.shards.map((s: { file: string }) => s.file.replace('data/', '')), 'no other file left in data/');
+  assert.equal(runSync(['finalize', shared]).status, 0, 'finalize again changes nothing');
+  assert.deepEqual((await result(shared)).rows, expected.rows);
+});
+
 test('finalize refuses a missing slice, an unfinished one, and slices run with other options, naming each', async () => {
   const source = await fixture();
   const out = await tempDir('part-gaps');

@@ -41,7 +41,10 @@ export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): 
   if (target) checkUploaded(slices);
   const dir = outs[0];
   const split = slices[0].journal.record.card.split;
-  const all = slices.flatMap(({ out, journal }) => journal.shards.map((shard) => ({ out, shard })));
+  const listed = slices.flatMap(({ out, journal }) => journal.shards.map((shard) => ({ out, shard })));
+  const all = shardsToKeep(listed);
+  // The others are empty shards of slices that had no rows; a rerun after a crash finds them gone.
+  for (const { out, shard } of listed) if (!all.some((kept) => kept.shard === shard)) await rm(`${out}/data/${shard.file}`, { force: true });
   await mkdir(`${dir}/data`, { recursive: true });
   const shards: ShardInfo[] = [];
   for (const [n, { out, shard }] of all.entries()) {
@@ -68,6 +71,16 @@ export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): 
   await writeFileAtomic(`${dir}/README.md`, datasetCard({ ...record.card, files: shards.map((s) => s.file), rows: counts.rowsOut, bytes }));
   if (target) await commitFinal(target, split, shards, dir);
   return { out: dir, split, slices: count, shards, counts, bytes, pushedTo: target?.repo ?? null };
+}
+
+/**
+ * A slice with no rows (more slices than row groups, or every image of it skipped) wrote an empty
+ * shard so that it could finish like the others; the dataset keeps one only when it has no rows
+ * at all (so that readers still find the schema).
+ */
+function shardsToKeep<T extends { shard: JournalShard }>(listed: T[]): T[] {
+  const withRows = listed.filter(({ shard }) => shard.rows > 0);
+  return withRows.length > 0 ? withRows : listed.slice(0, 1);
 }
 
 async function findJournals(outs: string[]): Promise<Found[]> {
