@@ -237,6 +237,7 @@ async function* rowsFrom(source: Source, from: number, end: number): AsyncGenera
 /** The options that decide the output bytes, and where it is pushed: a resumed run must have the same ones. */
 function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: unknown, push: PushTarget | null): Record<string, unknown> {
   return {
+    outputVersion: OUTPUT_VERSION,
     source: describeSpec(options.source),
     config: options.config ?? null,
     revision: options.revision ?? null,
@@ -263,6 +264,13 @@ function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: u
   };
 }
 
+/**
+ * Raised whenever the same options come to give other pixels (a decoder or kernel change), so
+ * that `--resume` and `finalize` never mix the two in one dataset. 2: JPEGs decoded at a reduced
+ * scale are libjpeg-turbo decodes box-averaged (1 was sharp's shrink-on-load).
+ */
+export const OUTPUT_VERSION = 2;
+
 /** A write error (a full disk, say) leaves committed shards and the journal intact: say how to go on. */
 function withResumeHint(error: unknown, out: string, committed: ShardInfo[]): unknown {
   if (!(error instanceof RemuxError) || error.code !== 'ERR_REMUX_WRITE') return error;
@@ -280,6 +288,7 @@ function runRecord(options: ResolvedOptions, source: Source, spec: StepSpec[], l
   return {
     manifest: {
       remux: packageJson.version,
+      outputVersion: OUTPUT_VERSION,
       source: { spec: options.source, split: source.split, rows: source.totalRows, labelNames: source.labelNames },
       options: recorded,
       pipeline: spec,

@@ -3,6 +3,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import jpeg from 'jpeg-js';
 import { remux } from '../src/index.js';
+import { OUTPUT_VERSION } from '../src/pipeline.js';
 import { writeHfParquet } from './helpers/hfParquet.js';
 import { digest, imageBytes, readOutput, sha256, tempDir } from './helpers/output.js';
 import { SAMPLE_CLASSES, SAMPLE_PARQUET, SAMPLE_PHOTOS, samplePhotos } from './helpers/samplePhotos.js';
@@ -180,6 +181,7 @@ test('a YAML pipeline and a glob source; --limit 0 still writes a readable (empt
   }
   const manifest = JSON.parse(await readFile(`${out}/remux.json`, 'utf8'));
   assert.deepEqual(manifest.pipeline, [{ op: 'resize', size: 40, maxSize: null }, { op: 'centerCrop', size: [32, 24] }]);
+  assert.equal(manifest.outputVersion, OUTPUT_VERSION, 'remux.json says which output version made it');
 
   const empty = await tempDir('empty');
   await remux({ ...quiet, source: SAMPLE_PARQUET, out: empty, limit: 0 });

@@ -125,6 +125,17 @@ test('--resume refuses other options (naming them), a changed shard, and --overw
   assert.equal(changed.status, 2);
   assert.match(changed.stderr, /^remux: --resume: the output in .* was made with other options \(seed: 0 → 7; format: "jpeg" → "png"\): rerun with the original options, or start again with --overwrite or another --out\n$/);
 
+  // A journal from a remux whose decoding gave other pixels (before output versions existed).
+  const journalPath = `${out}/journal.json`;
+  const journal = await readFile(journalPath, 'utf8');
+  const older = JSON.parse(journal);
+  delete older.fingerprint.outputVersion;
+  await writeFile(journalPath, JSON.stringify(older));
+  const olderRun = run(source, out, ['--resume']);
+  assert.equal(olderRun.status, 2);
+  assert.match(olderRun.stderr, /^remux: --resume: the output in .* was made by a remux whose output differs from this one's for the same options \(output version 1, this remux writes \d+\): start again with --overwrite or another --out, or finish it with the remux that started it\n$/);
+  await writeFile(journalPath, journal);
+
   const both = run(source, out, ['--resume', '--overwrite']);
   assert.equal(both.stderr, 'remux: --resume and --overwrite contradict each other: --resume continues the output in --out, --overwrite replaces it\n');
 

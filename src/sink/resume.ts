@@ -43,6 +43,10 @@ export async function startOutput(plan: OutputPlan, fingerprint: Record<string, 
     await writeJournal(out, fresh);
     return { journal: fresh, position: null, note: plan.resume ? `nothing to resume in ${out}: starting a new run` : null };
   }
+  if (journal.fingerprint.outputVersion !== fingerprint.outputVersion) {
+    const was = journal.fingerprint.outputVersion ?? 1;
+    throw new UsageError(`--resume: the output in ${out} was made by a remux whose output differs from this one's for the same options (output version ${was}, this remux writes ${fingerprint.outputVersion}): start again with --overwrite or another --out, or finish it with the remux that started it`);
+  }
   const differences = fingerprintDifferences(journal.fingerprint, fingerprint);
   if (differences.length > 0) {
     throw new UsageError(`--resume: the output in ${out} was made with other options (${differences.join('; ')}): rerun with the original options, or start again with --overwrite or another --out`);
