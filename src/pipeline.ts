@@ -19,7 +19,7 @@ import { startOutput } from './sink/resume.js';
 import { outputFeatures, outputSchema, type OutputLayout } from './sink/schema.js';
 import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
 import { describeSlice, errorsFile, shardPrefix, sliceRows } from './sink/slice.js';
-import { ensureRepo, pushTarget, ShardUploader, type PushTarget } from './sink/upload.js';
+import type { PushTarget } from './sink/upload.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
 import { describeSpec } from './source/parquet.js';
 import { addStageTime, BusyClock, noStageTime, secondsSince, timedIterable, type StageSeconds } from './util/stageTime.js';
@@ -61,7 +61,9 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const requested = resolveOptions(input);
-  const push = requested.pushToHub === undefined ? null : pushTarget(requested.pushToHub, requested);
+  // The hub client and its libraries load only for --push-to-hub.
+  const upload = requested.pushToHub === undefined ? null : await import('./sink/upload.js');
+  const push = upload && upload.pushTarget(requested.pushToHub!, requested);
   const steps = await choosePipeline(pipelineChoice(requested));
   const spec = pipelineToSpec(steps);
   const source = await openSource(requested.source, requested);
@@ -75,7 +77,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const range = sliceRows(source.chunkRows, slice, options.limit);
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
   const plan = { out: options.out, resume: options.resume, overwrite: options.overwrite, slice, prefix: shardPrefix(source.split, slice) };
-  if (push) await ensureRepo(push);
+  if (upload && push) await upload.ensureRepo(push);
   const start = await startOutput(plan, { ...outputFingerprint(options, source, spec, push), augment: augment?.fingerprint ?? null }, runRecord(options, source, spec, layout));
   // Said once the run really starts: after every check of the options, the source and the output.
   if (backend.note) options.onNote?.(backend.note);
@@ -83,7 +85,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const { journal } = start;
   const position = start.position ?? { sourceIndex: range.start, copy: 0 };
   const save = journalSaver(options.out, journal);
-  const uploader = push && new ShardUploader({ target: push, out: options.out, journal, save, deleteUploaded: options.deleteUploaded });
+  const uploader = upload && push && new upload.ShardUploader({ target: push, out: options.out, journal, save, deleteUploaded: options.deleteUploaded });
   await uploader?.resume();
 
   const writer = new ShardWriter({

@@ -2,14 +2,7 @@
 import { createRequire } from 'node:module';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { wasmCrashMessage } from '../util/wasmCrash.js';
-import { remux } from '../pipeline.js';
-import { parseRunArgs, runHelp } from './args.js';
-import { benchCommand } from './bench.js';
 import { mainHelp } from './commands.js';
-import { doctorCommand } from './doctor.js';
-import { finalizeCommand } from './finalize.js';
-import { previewCommand } from './preview.js';
-import { progressReporter, summaryText } from './progress.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -24,11 +17,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
-  if (command === 'preview') return previewCommand(rest);
-  if (command === 'finalize') return finalizeCommand(rest);
-  if (command === 'bench') return benchCommand(rest).then((code) => process.exit(code)); // Dawn keeps the event loop alive
-  if (command === 'doctor') return doctorCommand(version).then((code) => process.exit(code)); // Dawn keeps the event loop alive
+  // Each command loads what it needs when it runs: `--help` and usage errors answer at once.
+  if (command === 'preview') return (await import('./preview.js')).previewCommand(rest);
+  if (command === 'finalize') return (await import('./finalize.js')).finalizeCommand(rest);
+  if (command === 'bench') return (await import('./bench.js')).benchCommand(rest).then((code) => process.exit(code)); // Dawn keeps the event loop alive
+  if (command === 'doctor') return (await import('./doctor.js')).doctorCommand(version).then((code) => process.exit(code)); // Dawn keeps the event loop alive
   if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, preview, finalize, bench or doctor (see remux --help)`);
+  const { parseRunArgs, runHelp } = await import('./args.js');
+  const { remux } = await import('../pipeline.js');
+  const { progressReporter, summaryText } = await import('./progress.js');
   const { options, quiet, help } = parseRunArgs(rest);
   if (help) {
     process.stdout.write(runHelp());

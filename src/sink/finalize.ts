@@ -4,7 +4,7 @@ import { crashPoint } from '../util/faults.js';
 import { datasetCard } from './card.js';
 import { fingerprintDifferences, readJournal, type Counts, type Journal, type JournalShard } from './journal.js';
 import { syncDirectory, writeFileAtomic } from './output.js';
-import { commitFinal, pushTarget, type HubConnection } from './upload.js';
+import type { HubConnection } from './upload.js';
 import type { ShardInfo } from './shardWriter.js';
 import { describeSlice, errorsFile, finalName, isJournalFile, journalFile } from './slice.js';
 
@@ -37,7 +37,9 @@ export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): 
   const slices = orderSlices(await findJournals(outs), outs);
   const pushTo = slices[0].journal.fingerprint.pushToHub;
   // Checked before anything moves: a missing token should not leave a half-finished output.
-  const target = typeof pushTo === 'string' ? pushTarget(pushTo, hub) : null;
+  // The hub client and its libraries load only for a run made with --push-to-hub.
+  const upload = typeof pushTo === 'string' ? await import('./upload.js') : null;
+  const target = upload && upload.pushTarget(pushTo as string, hub);
   if (target) checkUploaded(slices);
   const dir = outs[0];
   const split = slices[0].journal.record.card.split;
@@ -69,7 +71,7 @@ export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): 
   };
   await writeFileAtomic(`${dir}/remux.json`, `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFileAtomic(`${dir}/README.md`, datasetCard({ ...record.card, files: shards.map((s) => s.file), rows: counts.rowsOut, bytes }));
-  if (target) await commitFinal(target, split, shards, dir);
+  if (upload && target) await upload.commitFinal(target, split, shards, dir);
   return { out: dir, split, slices: count, shards, counts, bytes, pushedTo: target?.repo ?? null };
 }
 

@@ -1,7 +1,8 @@
 import { openAsBlob } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
-import { hubAccess, hubRepoOf, type HubAccess } from '../source/hub.js';
+import { hubAccess, type HubAccess } from '../source/hub.js';
+import { hubRepoOf } from '../source/hubRepo.js';
 import type { RetryPolicy } from '../source/http.js';
 import { invalid } from '../validate.js';
 import type { Journal, JournalShard } from './journal.js';

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { invalid } from '../validate.js';
 import { hasGlob, listFiles, statOrNull } from './files.js';
 import { openFolderSource } from './folder.js';
-import { hubRepoOf, isHubUrl, openHubSource } from './hub.js';
+import { hubRepoOf, isHubUrl } from './hubRepo.js';
 import { openParquetSource } from './parquet.js';
 import type { Source, SourceOptions } from './source.js';
 
@@ -22,12 +22,12 @@ export async function openSource(spec: string | string[], options: SourceOptions
   if (isHubUrl(spec)) {
     const repo = hubRepoOf(spec);
     if (!repo) throw invalid('source', 'hf://datasets/owner/name', spec);
-    return openHubSource(spec, repo, options);
+    return openHub(spec, repo, options);
   }
   const info = await statOrNull(spec);
   // A local path that exists always wins over a hub dataset of the same name.
   const repo = info || spec.endsWith('.parquet') ? null : hubRepoOf(spec);
-  if (repo) return openHubSource(spec, repo, options);
+  if (repo) return openHub(spec, repo, options);
   rejectHubOptions(options);
   if (!info) throw new UsageError(`source ${spec}: no such file or directory`);
   if (info.isFile()) {
@@ -43,4 +43,10 @@ function rejectHubOptions(options: SourceOptions): void {
   const hubOptions = options.pushToHub === undefined ? (['config', 'revision', 'token', 'endpoint'] as const) : (['config', 'revision'] as const);
   const hubOnly = hubOptions.filter((k) => options[k] !== undefined);
   if (hubOnly.length > 0) throw new UsageError(`${hubOnly.map((k) => `--${k}`).join(', ')}: for hub datasets (owner/name) only; this source is local`);
+}
+
+/** The hub client and its libraries load only for a hub source. */
+async function openHub(spec: string, repo: string, options: SourceOptions): Promise<Source> {
+  const { openHubSource } = await import('./hub.js');
+  return openHubSource(spec, repo, options);
 }
