@@ -26,7 +26,25 @@ function load<T>(name: string): T | null {
 }
 
 export const jpegTurbo = (): JpegTurbo | null => load<JpegTurbo>('@julusian/jpeg-turbo');
-export const sharpLib = (): Sharp | null => load<Sharp>('sharp');
+let singleThreadedSharp = false;
+
+/**
+ * For worker threads: one libvips thread (parallelism comes from the pool) and no operation
+ * cache, applied when sharp first loads, so that a worker that only meets JPEGs never loads it.
+ */
+export function useSingleThreadedSharp(): void {
+  singleThreadedSharp = true;
+}
+
+export function sharpLib(): Sharp | null {
+  const first = !cache.has('sharp');
+  const sharp = load<Sharp>('sharp');
+  if (first && sharp && singleThreadedSharp) {
+    sharp.concurrency(1);
+    sharp.cache(false);
+  }
+  return sharp;
+}
 export const jpegJs = (): JpegJs | null => load<JpegJs>('jpeg-js');
 
 /** Installed versions, for `remux.json`. */

@@ -9,7 +9,7 @@ import { augmentImage } from '../backend/cpu.js';
 import { planCopies } from '../backend/plans.js';
 import { DecodeError, decodeImage, type DecodeOptions } from './decode.js';
 import { encodeImage } from './encode.js';
-import { sharpLib } from './libraries.js';
+import { useSingleThreadedSharp } from './libraries.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
 import { secondsSince } from '../util/stageTime.js';
 
@@ -19,9 +19,7 @@ const init = workerData as WorkerInit;
 // The spec arrives with every default filled in, so the defaults passed here are never used.
 const steps = parsePipeline(init.pipeline, { size: 1 });
 const decodeOptions: DecodeOptions = { codec: init.codec, maxPixels: init.maxPixels, divisorFor: (size) => decodeDivisor(steps, size) };
-// One libvips thread per worker: parallelism comes from the pool, not from libvips.
-sharpLib()?.concurrency(1);
-sharpLib()?.cache(false);
+useSingleThreadedSharp();
 
 const port = parentPort!;
 port.on('message', (request: WorkerRequest) => {
