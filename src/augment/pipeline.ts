@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import YAML from 'yaml';
 import { UsageError, messageOf } from '../errors.js';
 import { invalid } from '../validate.js';
 import { IDENTITY, multiply, scaleTranslate, type Mat3, type Placement, type Size } from './geometry.js';
@@ -58,8 +57,11 @@ export async function loadPipelineFile(path: string): Promise<unknown> {
   } catch (error) {
     throw new UsageError(`cannot read --pipeline ${path}: ${messageOf(error)}`);
   }
+  const isYaml = ['.yaml', '.yml'].includes(extname(path).toLowerCase());
+  // The YAML parser loads only for a YAML file (worker threads import this module too).
+  const yaml = isYaml ? await import('yaml') : null;
   try {
-    return ['.yaml', '.yml'].includes(extname(path).toLowerCase()) ? YAML.parse(text) : JSON.parse(text);
+    return yaml ? yaml.parse(text) : JSON.parse(text);
   } catch (error) {
     throw new UsageError(`--pipeline ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'JSON or YAML'}: ${messageOf(error)}`);
   }
