@@ -94,6 +94,6 @@ test('docs/cli.md is the reference generated from the command definitions (npm r
   const { cliReference } = await import('../src/cli/commands.js');
   const { readFile } = await import('node:fs/promises');
   const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
-  assert.equal(await readFile('docs/cli.md', 'utf8'), cliReference(version), 'docs/cli.md is out of date: run npm run docs:cli');
+  assert.equal(await readFile('docs/cli.md', 'utf8'), await cliReference(version), 'docs/cli.md is out of date: run npm run docs:cli');
   assert.equal(cli('--help').stdout, (await import('../src/cli/commands.js')).mainHelp(version));
 });

@@ -24,13 +24,13 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'doctor') return (await import('./doctor.js')).doctorCommand(version).then((code) => process.exit(code)); // Dawn keeps the event loop alive
   if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, preview, finalize, bench or doctor (see remux --help)`);
   const { parseRunArgs, runHelp } = await import('./args.js');
-  const { remux } = await import('../pipeline.js');
-  const { progressReporter, summaryText } = await import('./progress.js');
   const { options, quiet, help } = parseRunArgs(rest);
   if (help) {
     process.stdout.write(runHelp());
     return 0;
   }
+  const { remux } = await import('../pipeline.js');
+  const { progressReporter, summaryText } = await import('./progress.js');
   const progress = progressReporter(process.stderr);
   const stop = stopOnSignals();
   const summary = await remux({
