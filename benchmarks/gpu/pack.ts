@@ -3,6 +3,7 @@
  * 64 MiB of files: one `benchmarks/gpu/carry/remux-gpu.tar.xz` holding
  *   dist/src/cli/     the CLI, its worker, the adapter probe and the WebGPU conformance suite,
  *                     each bundled with esbuild (pure-JS dependencies inside), and the WASM kernels;
+ *   dist/src/util/typescriptHooks.js  the loader hook `--augment file.ts` registers (TypeScript inside);
  *   node_modules/     only the packages with native or WASM parts (Dawn, sharp + libvips,
  *                     libjpeg-turbo, parquet-wasm), linux-x64 builds only, with their runtime deps;
  *   .gpu/bin/node     this Node binary, for a machine without one;
@@ -56,6 +57,21 @@ async function bundle(): Promise<void> {
     external: EXTERNAL,
     // CommonJS dependencies inside an ESM bundle still call require().
     banner: { js: "import { createRequire as __remuxRequire } from 'node:module'; const require = __remuxRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  // `--augment file.ts` registers this module as a loader hook by its URL beside the pipeline's
+  // (../util/ from the bundles): it runs in Node's loader thread, so it is a bundle of its own.
+  await esbuild.build({
+    entryPoints: { typescriptHooks: 'dist/src/util/typescriptHooks.js' },
+    outdir: `${STAGE}/dist/src/util`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // TypeScript's own CommonJS code also reads __filename and __dirname.
+    banner: {
+      js: "import { createRequire as __remuxRequire } from 'node:module'; import { fileURLToPath as __remuxPath } from 'node:url'; const require = __remuxRequire(import.meta.url); const __filename = __remuxPath(import.meta.url); const __dirname = __remuxPath(new URL('.', import.meta.url));",
+    },
     logLevel: 'warning',
   });
   copyFileSync('dist/kernels/wasm/resample.wasm', `${STAGE}/dist/src/cli/resample.wasm`);
