@@ -6,6 +6,7 @@
  * per output row instead of two resampling passes and a rounding).
  */
 import type { Mat3 } from '../../src/augment/geometry.js';
+import { fillSpan } from './resampleAxisAligned.js';
 
 /** True when every output pixel centre lands on a source pixel centre: scale ±1, whole-pixel offsets. */
 export function movesWholePixels(m: Mat3): boolean {
@@ -37,12 +38,12 @@ export function copyAxisAligned(src: Uint8Array, srcWidth: number, srcHeight: nu
     const sy = m[4] * v + y0;
     const at = v * rowBytes;
     if (sy < 0 || sy >= srcHeight || uFirst >= uEnd) {
-      if (needsFill) fillRow(out, at, at + rowBytes, fillBytes);
+      if (needsFill) fillSpan(out, at, at + rowBytes, fillBytes);
       continue;
     }
     if (needsFill) {
-      fillRow(out, at, at + uFirst * 3, fillBytes);
-      fillRow(out, at + uEnd * 3, at + rowBytes, fillBytes);
+      fillSpan(out, at, at + uFirst * 3, fillBytes);
+      fillSpan(out, at + uEnd * 3, at + rowBytes, fillBytes);
     }
     const srcRow = sy * srcWidth * 3;
     if (m[0] === 1) {
@@ -58,12 +59,4 @@ export function copyAxisAligned(src: Uint8Array, srcWidth: number, srcHeight: nu
     }
   }
   return out;
-}
-
-function fillRow(out: Uint8Array, from: number, to: number, fill: readonly number[]): void {
-  for (let i = from; i < to; i += 3) {
-    out[i] = fill[0];
-    out[i + 1] = fill[1];
-    out[i + 2] = fill[2];
-  }
 }

@@ -134,7 +134,8 @@ export function resampleAxisAligned(
   return out;
 }
 
-function fillSpan(out: Float32Array, from: number, to: number, fill: ArrayLike<number>): void {
+/** Writes the fill colour over the RGB pixels of `out` in [from, to) (floats, or bytes already rounded). */
+export function fillSpan(out: Float32Array | Uint8Array, from: number, to: number, fill: ArrayLike<number>): void {
   for (let i = from; i < to; i += 3) {
     out[i] = fill[0];
     out[i + 1] = fill[1];
