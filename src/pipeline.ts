@@ -93,6 +93,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     prefix: plan.prefix,
     schema: outputSchema(layout),
     rowGroupSize: options.rowGroupSize,
+    imageCompression: options.compression,
     rowsPerShard: options.rowsPerShard ?? journal.rowsPerShard ?? undefined,
     targetShardBytes: TARGET_SHARD_BYTES,
     committed: journal.shards,

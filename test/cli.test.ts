@@ -31,6 +31,7 @@ test('bad usage is one line on stderr, exit code 2, no stack trace', async () =>
     [['run', 'no/such/dir', '--out', out], 'remux: source no/such/dir: no such file or directory\n'],
     [['run', SAMPLE_PARQUET], 'remux: missing --out: the directory to write the output to\n'],
     [['run', SAMPLE_PARQUET, '--out', out, '--format', 'gif'], 'remux: expected one of jpeg, png, webp, raw for --format but received "gif"\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--compression', 'lz4'], 'remux: expected one of zstd, snappy, none for --compression but received "lz4"\n'],
     [['run', SAMPLE_PARQUET, '--out', out, '--size', '12x'], 'remux: expected an integer or HEIGHTxWIDTH for --size but received "12x"\n'],
     [['run', 'package.json', '--out', out], 'remux: source package.json: expected a .parquet file, a directory of parquet files or an image folder\n'],
     [['frobnicate'], 'remux: unknown command "frobnicate": expected run, preview, finalize, bench or doctor (see remux --help)\n'],
@@ -54,7 +55,7 @@ test('a pipeline file with a bad option is refused naming the step', async () =>
 test('--help lists every flag', () => {
   const result = cli('run', '--help');
   assert.equal(result.status, 0);
-  for (const flag of ['--out', '--size', '--copies', '--seed', '--pipeline', '--batch-size', '--workers', '--format', '--quality', '--codec', '--rows-per-shard', '--split', '--image-column', '--label-column', '--keep-columns', '--limit', '--on-error', '--overwrite', '--quiet']) {
+  for (const flag of ['--out', '--size', '--copies', '--seed', '--pipeline', '--batch-size', '--workers', '--format', '--quality', '--codec', '--rows-per-shard', '--compression', '--split', '--image-column', '--label-column', '--keep-columns', '--limit', '--on-error', '--overwrite', '--quiet']) {
     assert.match(result.stdout, new RegExp(`${flag}\\b`));
   }
 });

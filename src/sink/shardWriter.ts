@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
 import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Schema } from 'apache-arrow';
-import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm/node';
+import { Compression, EnabledStatistics, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm/node';
 import { RemuxError, messageOf } from '../errors.js';
+import type { ImageCompression } from '../options.js';
 import { crashPoint, writeFault } from '../util/faults.js';
 import { syncDirectory } from './output.js';
 import { BoundedQueue } from '../util/stream.js';
@@ -36,6 +37,8 @@ export interface ShardWriterOptions {
   schema: Schema;
   /** Rows per parquet row group (Hugging Face's image datasets use ~100). */
   rowGroupSize: number;
+  /** Compression of the image column; the other columns get zstd. */
+  imageCompression: ImageCompression;
   /** Rows per shard; `undefined` sizes shards to ~`targetShardBytes` from the first row group. */
   rowsPerShard: number | undefined;
   targetShardBytes: number;
@@ -56,7 +59,7 @@ interface OpenShard {
 }
 
 /**
- * Streams rows into sharded parquet files (zstd, `rowGroupSize` rows per row group). A shard is
+ * Streams rows into sharded parquet files (`rowGroupSize` rows per row group). A shard is
  * written as `<name>.parquet.tmp`, checked, fsynced, then renamed: a `.parquet` file under
  * `data/` is always complete.
  */
@@ -120,15 +123,31 @@ export class ShardWriter {
     await this.options.onCommit?.(info, last && { sourceIndex: last.sourceIndex, copy: last.copy });
   }
 
+  /**
+   * The image column gets the chosen compression (see `IMAGE_COMPRESSIONS`), and no dictionary or
+   * min/max statistics, which over image blobs serve nobody and cost CPU; the other columns, small
+   * and compressible, get zstd, a dictionary and statistics.
+   */
   private writerProperties() {
-    return new WriterPropertiesBuilder()
-      .setCompression(Compression.ZSTD)
+    let builder = new WriterPropertiesBuilder()
+      .setCompression(PARQUET_COMPRESSION[this.options.imageCompression])
+      .setDictionaryEnabled(false)
+      .setStatisticsEnabled(EnabledStatistics.None)
       .setMaxRowGroupSize(this.options.rowGroupSize)
       .setCreatedBy('remux')
       // The Arrow schema's metadata only lands inside ARROW:schema; readers that do not decode
       // it (DuckDB, hyparquet) find the features in the file's own key-value metadata.
-      .setKeyValueMetadata(new Map([['huggingface', this.options.schema.metadata.get('huggingface')!]]))
-      .build();
+      .setKeyValueMetadata(new Map([['huggingface', this.options.schema.metadata.get('huggingface')!]]));
+    // A column name here is one path element: it reaches top-level columns, which all but the
+    // image column (and nested kept columns, left at the defaults above) are.
+    for (const field of this.options.schema.fields) {
+      if (field.name === 'image') continue;
+      builder = builder
+        .setColumnCompression(field.name, Compression.ZSTD)
+        .setColumnDictionaryEnabled(field.name, true)
+        .setColumnStatisticsEnabled(field.name, EnabledStatistics.Page);
+    }
+    return builder.build();
   }
 
   /** Drops the open shard (its `.tmp` file); committed shards stay. */
@@ -234,6 +253,8 @@ async function verifyShard(path: string, rows: number, bytes: number): Promise<v
     file.free();
   }
 }
+
+const PARQUET_COMPRESSION: Record<ImageCompression, Compression> = { zstd: Compression.ZSTD, snappy: Compression.SNAPPY, none: Compression.UNCOMPRESSED };
 
 /** apache-arrow rows → parquet-wasm record batches, through an IPC stream. */
 function toWasmBatches(schema: Schema, rows: OutputRow[]): unknown[] {
