@@ -12,7 +12,8 @@ import { axisWeights, sourceRows } from '../cpu/resampleAxisAligned.js';
 interface Exports {
   memory: WebAssembly.Memory;
   resampleRows(src: number, srcW: number, rowMin: number, rows: number, xStart: number, xCount: number, xW: number, xTaps: number, outW: number, tmp: number): void;
-  resampleColumns(tmp: number, rowMin: number, rowLength: number, outH: number, yStart: number, yCount: number, yW: number, yTaps: number, out: number, program: number, ops: number, toBytes: boolean): number;
+  resampleColumns(tmp: number, rowMin: number, rowLength: number, outH: number, yStart: number, yCount: number, yW: number, yTaps: number, out: number, program: number, ops: number, toBytes: boolean, planes: number, planeBytes: number): number;
+  colourFromPlanes(planes: number, planeBytes: number, pixels: number, program: number, ops: number, to: number, out: number): number;
   grayMean(px: number, pixels: number): number;
   colour(px: number, pixels: number, program: number, ops: number, toBytes: boolean): number;
   warpBilinearBytes(src: number, srcW: number, srcH: number, m0: number, m1: number, m2: number, m3: number, m4: number, m5: number, m6: number, m7: number, m8: number, outW: number, outH: number, f0: number, f1: number, f2: number, out: number): void;
@@ -61,9 +62,14 @@ export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, src
   if (xs.count.includes(0) || ys.count.includes(0)) return null;
   const { rowMin, rows } = sourceRows(ys, srcHeight);
   const rowLength = outWidth * 3;
+  const passes = programs(run);
+  // A pass that opens with contrast needs the mean of the resampled image, which the resampling pass returns.
+  const first = passes.length > 0 && passes[0][0].type !== 'contrast' ? passes.shift()! : [];
+  // When another pass follows, the image waits for it as planes, which the colour ops work on.
+  const planar = passes.length > 0;
 
-  // Layout: source | x tables | y tables | tmp | out, each 16-byte aligned, with spare bytes for
-  // the kernel's 4-wide loads and stores past the last pixel.
+  // Layout: source | x tables | y tables | tmp | out | planes (when planar), each 16-byte aligned,
+  // with spare bytes for the kernel's 4-wide loads and stores past the last pixel.
   let at = PROGRAM_BYTES;
   const place = (bytes: number) => {
     const offset = at;
@@ -79,6 +85,9 @@ export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, src
   const yWAt = place(ys.weights.byteLength);
   const tmpAt = place(rows * rowLength * 4);
   const outAt = place(outHeight * rowLength * 4 + SPARE);
+  // R, G and B planes of the whole output, each with room for a last group of four run past it.
+  const planeBytes = align(outWidth * outHeight * 4 + 16);
+  const planesAt = planar ? place(3 * planeBytes) : 0;
   const missing = at - wasm.memory.buffer.byteLength;
   if (missing > 0) wasm.memory.grow(Math.ceil(missing / 65536));
 
@@ -91,13 +100,10 @@ export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, src
   heap.set(new Uint8Array(ys.count.buffer), yCountAt);
   heap.set(new Uint8Array(ys.weights.buffer), yWAt);
   wasm.resampleRows(srcAt, srcWidth, rowMin, rows, xStartAt, xCountAt, xWAt, xs.maxTaps, outWidth, tmpAt);
-  const passes = programs(run);
-  // A pass that opens with contrast needs the mean of the resampled image, which the resampling pass returns.
-  const first = passes.length > 0 && passes[0][0].type !== 'contrast' ? passes.shift()! : [];
   writeProgram(wasm, first, 0);
-  const mean = wasm.resampleColumns(tmpAt, rowMin, rowLength, outHeight, yStartAt, yCountAt, yWAt, ys.maxTaps, outAt, 0, first.length, toBytes && passes.length === 0);
+  const mean = wasm.resampleColumns(tmpAt, rowMin, rowLength, outHeight, yStartAt, yCountAt, yWAt, ys.maxTaps, outAt, 0, first.length, toBytes && !planar, planesAt, planeBytes);
+  if (planar) runPlanarPasses(wasm, planesAt, planeBytes, outWidth * outHeight, passes, mean, toBytes ? TO_BYTES : TO_FLOATS, outAt);
   const px = new Float32Array(wasm.memory.buffer, outAt, outHeight * rowLength);
-  runPasses(wasm, px, passes, mean, toBytes);
   return toBytes ? bytesOf(px) : px;
 }
 
@@ -202,6 +208,19 @@ function programs(run: readonly PointwiseStage[]): PointwiseStage[][] {
 function writeProgram(wasm: Exports, pass: readonly PointwiseStage[], mean: number): void {
   const program = new Float32Array(wasm.memory.buffer, 0, PROGRAM_OPS * 3);
   for (const [k, stage] of pass.entries()) program.set([OPCODES[stage.type], ...operands(stage, mean)], k * 3);
+}
+
+/** colour.ts's `colourPlanes` destinations. */
+const TO_PLANES = 0;
+const TO_BYTES = 1;
+const TO_FLOATS = 2;
+
+/** The passes in order on the planes `resampleColumns` left, whose gray mean is `mean`; the last one leaves bytes or floats at `out`. */
+function runPlanarPasses(wasm: Exports, planes: number, planeBytes: number, pixels: number, passes: readonly PointwiseStage[][], mean: number, last: number, out: number): void {
+  for (const [p, pass] of passes.entries()) {
+    writeProgram(wasm, pass, mean);
+    mean = wasm.colourFromPlanes(planes, planeBytes, pixels, 0, pass.length, p === passes.length - 1 ? last : TO_PLANES, out);
+  }
 }
 
 /** The passes in order on `px`, whose gray mean is `mean`; with `toBytes` the last one also rounds to bytes in place. */

@@ -128,6 +128,42 @@ export function colourSpan(px: usize, pixels: i32, program: usize, ops: i32, toB
   return sum;
 }
 
+/**
+ * `colourSpan` for a pass that another pass continues: the pixels end as planes (R, G and B,
+ * `planeBytes` apart, from `planes`) instead of interleaved floats, which the next pass
+ * (`colourPlanes`) reads as they are; the same arithmetic, two shuffles fewer per group of four
+ * on each side. Returns the gray levels of the result summed per lane. The last group may write
+ * up to three pixels past the span in each plane.
+ */
+export function colourSpanToPlanes(px: usize, pixels: i32, program: usize, ops: i32, planes: usize, planeBytes: usize): v128 {
+  const groups = (pixels + 3) >> 2;
+  deinterleave(px, groups, planes, planeBytes);
+  for (let k = 0; k < ops; k++) runOp(program + <usize>k * 12, groups, planes, planeBytes);
+  return interleave(0, 0, 0, groups, groups, pixels, false, false, planes, planeBytes, f32x4.splat(0));
+}
+
+/** What `colourPlanes` leaves: the planes (for a further pass), bytes, or interleaved floats. */
+export const TO_PLANES = 0;
+export const TO_BYTES = 1;
+export const TO_FLOATS = 2;
+
+/**
+ * The colour program over an image held as planes (`colourSpanToPlanes`), a chunk at a time;
+ * `to` says what it leaves: the planes in place, or bytes or interleaved RGB floats at `out`.
+ * Returns the gray levels of the result summed per lane (unchanged with bytes).
+ */
+export function colourPlanes(planes: usize, planeBytes: usize, pixels: i32, program: usize, ops: i32, to: i32, out: usize): v128 {
+  let sum = f32x4.splat(0);
+  const groups = (pixels + 3) >> 2;
+  for (let first = 0; first < groups; first += CHUNK >> 2) {
+    const count = min(CHUNK >> 2, groups - first);
+    const r = planes + (<usize>first << 4);
+    for (let k = 0; k < ops; k++) runOp(program + <usize>k * 12, count, r, planeBytes);
+    sum = interleave(out + <usize>first * 48, out + <usize>first * 12, first, count, groups, pixels, to == TO_BYTES, to == TO_FLOATS, r, planeBytes, sum);
+  }
+  return sum;
+}
+
 /** `count` groups of four RGB pixels at `at` into the R, G and B planes. */
 function deinterleave(at: usize, count: i32, r: usize, planeBytes: usize): void {
   const g = r + planeBytes;

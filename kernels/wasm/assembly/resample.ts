@@ -1,4 +1,4 @@
-import { SCRATCH_OFFSET, colourSpan, laneTotal } from './colour';
+import { SCRATCH_OFFSET, colourPlanes, colourSpan, colourSpanToPlanes, laneTotal } from './colour';
 
 export { boxReduce } from './reduce';
 
@@ -37,10 +37,12 @@ export function resampleRows(src: usize, srcW: i32, rowMin: i32, rows: i32, xSta
 /**
  * Vertical pass: each output row is the weighted sum of whole `tmp` rows (`rowLength` floats),
  * then goes through the colour program (`ops` ops at `program`, none for a plain resample) while
- * it is still in cache; with `toBytes` the rows end as bytes packed from `out`. Returns the mean
- * gray level of the result, for a contrast stage after it (0 with `toBytes`).
+ * it is still in cache; with `toBytes` the rows end as bytes packed from `out`. With `planes`
+ * (not 0) the rows end as R, G and B planes of the whole image there, `planeBytes` apart, for a
+ * further pass (`colourPlanes`), and `out` only holds the row being made. Returns the mean gray
+ * level of the result, for a contrast stage after it (0 with `toBytes`).
  */
-export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i32, yStart: usize, yCount: usize, yW: usize, yTaps: i32, out: usize, program: usize, ops: i32, toBytes: bool): f64 {
+export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i32, yStart: usize, yCount: usize, yW: usize, yTaps: i32, out: usize, program: usize, ops: i32, toBytes: bool, planes: usize, planeBytes: usize): f64 {
   let sum = f32x4.splat(0);
   const rowBytes = <usize>rowLength * 4;
   const vectors = rowLength & ~3;
@@ -48,7 +50,7 @@ export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i
     const n = load<i32>(yCount + (<usize>o << 2));
     const first = tmp + <usize>(load<i32>(yStart + (<usize>o << 2)) - rowMin) * rowBytes;
     const w = yW + <usize>(o * yTaps) * 4;
-    const outRow = out + <usize>o * rowBytes;
+    const outRow = planes ? out : out + <usize>o * rowBytes;
     for (let c = 0; c < vectors; c += 4) {
       let acc = f32x4.splat(0);
       let t = first + (<usize>c << 2);
@@ -67,8 +69,10 @@ export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i
       }
       store<f32>(outRow + (<usize>c << 2), acc);
     }
+    // Rows are made in order: what the last group of a row writes past it in the planes, the next row overwrites.
+    if (planes) sum = f32x4.add(sum, colourSpanToPlanes(outRow, rowLength / 3, program, ops, planes + <usize>o * <usize>(rowLength / 3) * 4, planeBytes));
     // Bytes of row o end before the floats of row o begin (or, for row 0, behind the ones read).
-    sum = f32x4.add(sum, colourSpan(outRow, rowLength / 3, program, ops, toBytes, out + <usize>o * <usize>rowLength, program + SCRATCH_OFFSET));
+    else sum = f32x4.add(sum, colourSpan(outRow, rowLength / 3, program, ops, toBytes, out + <usize>o * <usize>rowLength, program + SCRATCH_OFFSET));
   }
   return toBytes ? 0 : laneTotal(sum) / <f64>(outH * (rowLength / 3));
 }
@@ -76,6 +80,15 @@ export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i
 /** The colour program of colour.ts over a whole image in place; returns the mean gray level of the result (0 with `toBytes`). */
 export function colour(px: usize, pixels: i32, program: usize, ops: i32, toBytes: bool): f64 {
   return laneTotal(colourSpan(px, pixels, program, ops, toBytes, px, program + SCRATCH_OFFSET)) / <f64>pixels;
+}
+
+/**
+ * A further pass of the colour program over the planes `resampleColumns` left; `to` (colour.ts's
+ * TO_PLANES, TO_BYTES, TO_FLOATS) says what it leaves. Returns the mean gray level of the result
+ * (0 with bytes).
+ */
+export function colourFromPlanes(planes: usize, planeBytes: usize, pixels: i32, program: usize, ops: i32, to: i32, out: usize): f64 {
+  return laneTotal(colourPlanes(planes, planeBytes, pixels, program, ops, to, out)) / <f64>pixels;
 }
 
 // A contrast stage at the start of a colour program needs this mean first.
