@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
+import { spaceOutMainThreadGc } from '../util/mainThreadGc.js';
 import { wasmCrashMessage } from '../util/wasmCrash.js';
 import { mainHelp } from './commands.js';
 
@@ -17,6 +18,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
+  spaceOutMainThreadGc();
   // Each command loads what it needs when it runs: `--help` and usage errors answer at once.
   if (command === 'preview') return (await import('./preview.js')).previewCommand(rest);
   if (command === 'finalize') return (await import('./finalize.js')).finalizeCommand(rest);
