@@ -270,9 +270,10 @@ function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: u
 /**
  * Raised whenever the same options come to give other pixels (a decoder or kernel change), so
  * that `--resume` and `finalize` never mix the two in one dataset. 2: JPEGs decoded at a reduced
- * scale are libjpeg-turbo decodes box-averaged (1 was sharp's shrink-on-load).
+ * scale are libjpeg-turbo decodes box-averaged (1 was sharp's shrink-on-load). 3: autoContrast
+ * stretches between whole levels (a flat colour stays flat).
  */
-export const OUTPUT_VERSION = 2;
+export const OUTPUT_VERSION = 3;
 
 /** A write error (a full disk, say) leaves committed shards and the journal intact: say how to go on. */
 function withResumeHint(error: unknown, out: string, committed: ShardInfo[]): unknown {

@@ -108,6 +108,17 @@ test('autoContrast stretches each channel; equalize spreads a narrow histogram',
   assert.ok(eq.filter((_, i) => i % 3 === 2).every((v) => v === 50));
 });
 
+test('autoContrast leaves a flat colour flat after resampling (its float noise is not stretched into stripes)', () => {
+  const size = { width: 53, height: 41 };
+  const src = pattern(size.width, size.height, () => [170, 51, 3]);
+  // A crop and an enlargement by a non-integer factor: every output is a weighted sum of 170s.
+  const stages = plan([{ op: 'randomResizedCrop', size: 37 }, { op: 'autoContrast', p: 1 }], size).stages;
+  for (const kernels of ['cpu', 'wasm'] as const) {
+    const out = runStages(src, size, stages, kernels).data;
+    for (let i = 0; i < out.length; i += 3) assert.deepEqual([out[i], out[i + 1], out[i + 2]], [170, 51, 3], `${kernels}, pixel ${i / 3}`);
+  }
+});
+
 test('blur keeps a constant image and the mean; sharpness 1 is the identity and keeps the border', () => {
   const size = { width: 12, height: 9 };
   const flat = pattern(12, 9, () => [90, 90, 90]);

@@ -121,8 +121,9 @@ function pointwise(tf: Tf, img: Tensor3D, stage: Stage, size: Size): Tensor3D {
       return tf.mul(tf.floor(tf.div(tf.round(img), step)), step) as Tensor3D;
     }
     case 'autoContrast': {
-      const min = tf.min(img, [0, 1]);
-      const max = tf.max(img, [0, 1]);
+      // Whole levels, rounded half up as Math.round does (tf.round rounds half to even).
+      const min = tf.floor(tf.add(tf.min(img, [0, 1]), 0.5));
+      const max = tf.floor(tf.add(tf.max(img, [0, 1]), 0.5));
       const range = tf.sub(max, min);
       const flat = tf.lessEqual(range, 0);
       const scale = tf.where(flat, tf.onesLike(range), tf.div(255, tf.maximum(range, 1e-9)));

@@ -4,6 +4,11 @@
  * the image rounded to whole levels, as they do on uint8 images.
  */
 
+/**
+ * Per channel, the whole levels of the darkest and the brightest pixel go to 0 and 255; a channel
+ * whose pixels all round to one level stays as it is (as on a uint8 image: the float noise of a
+ * resampled flat colour, ±1e-5, must not be stretched into stripes).
+ */
 export function autoContrast(px: Float32Array): void {
   for (let c = 0; c < 3; c++) {
     let min = 255;
@@ -12,6 +17,9 @@ export function autoContrast(px: Float32Array): void {
       if (px[i] < min) min = px[i];
       if (px[i] > max) max = px[i];
     }
+    // Rounding is monotonic: these are the extremes of the rounded image.
+    min = Math.round(min);
+    max = Math.round(max);
     if (max <= min) continue;
     const scale = 255 / (max - min);
     for (let i = c; i < px.length; i += 3) px[i] = Math.min(255, Math.max(0, (px[i] - min) * scale));

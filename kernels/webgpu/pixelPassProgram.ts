@@ -225,8 +225,9 @@ fn applyOps(s : i32, start : vec3<f32>, x : i32, y : i32) -> vec3<f32> {
       case ${OP.invert}: { v = 255.0 - v; }
       case ${OP.autoContrast}: {
         for (var c = 0; c < 3; c++) {
-          let mn = stats[st + 1 + c];
-          let mx = stats[st + 4 + c];
+          // Whole levels, as kernels/cpu/histogram.ts: a channel flat to the level stays as it is.
+          let mn = floor(stats[st + 1 + c] + 0.5);
+          let mx = floor(stats[st + 4 + c] + 0.5);
           if (mx > mn) { v[c] = clamp((v[c] - mn) * (255.0 / (mx - mn)), 0.0, 255.0); }
         }
       }

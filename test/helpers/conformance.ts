@@ -14,6 +14,16 @@ export async function photo(path: string, width: number, height: number) {
   return { data, size: { width, height } };
 }
 
+/**
+ * One colour all over: resampling leaves float noise (±1e-5) around its level, which statistics
+ * ops must not stretch (autoContrast on a flat channel is the identity).
+ */
+export function flat(width: number, height: number, rgb: [number, number, number]) {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i += 3) data.set(rgb, i);
+  return { data, size: { width, height } };
+}
+
 export function maxDiff(a: Uint8Array, b: Uint8Array): number {
   assert.equal(a.length, b.length);
   let max = 0;
@@ -59,7 +69,7 @@ type Runner = (samples: Array<{ data: Uint8Array; size: { width: number; height:
  * tfjs backend the caller set, webgpu's runBatch).
  */
 export async function assertBatchConforms(run: Runner): Promise<void> {
-  const images = [await photo('animal/photo-009.png', 131, 97), await photo('object/photo-047.png', 64, 150)];
+  const images = [await photo('animal/photo-009.png', 131, 97), await photo('object/photo-047.png', 64, 150), flat(53, 41, [170, 51, 3])];
   const samples = Object.entries(PROGRAMS).flatMap(([name, spec]) => {
     const steps = parsePipeline(spec, { size: 48 });
     return images.map((image, i) => ({ ...image, stages: planSample(steps, 3, i, 0, image.size).stages, name, where: `image ${i}` }));
