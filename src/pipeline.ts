@@ -49,8 +49,15 @@ export interface RemuxSummary {
   augmentBytes: number;
 }
 
-/** Source rows in flight per worker; only compressed bytes wait in this window. */
-const IN_FLIGHT_PER_WORKER = 8;
+/**
+ * Source rows in flight per worker on the CPU backends; only compressed bytes wait in this window.
+ * 16 rather than 8: 12000 rows of 256² photos, 2 workers, 7 alternated runs: 8.90 → 8.37 s (median).
+ */
+const ROWS_IN_FLIGHT_PER_WORKER = 16;
+/** …and at most this many compressed bytes in all (one larger image runs alone). */
+const SOURCE_BYTES_IN_FLIGHT = 128 * 1024 * 1024;
+/** Decoded images in flight per worker on the batched backends, whose pixels wait in this window. */
+const DECODED_IN_FLIGHT_PER_WORKER = 8;
 
 /**
  * Runs the whole job: source rows → worker pool (decode → augment → encode, in order, a bounded
@@ -133,14 +140,13 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     const errorsPath = `${options.out}/${errorsFile(slice)}`;
     try {
       const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end), (s) => (stageSeconds.read += s));
-      // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
-      // narrow one would leave workers idle behind one slow image.
-      const inFlight = options.workers * IN_FLIGHT_PER_WORKER;
       const user = augment && { augment, tf: await startTfjs(cpuKernels, backend.tf), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
       const device = backend.run && meteredRunner(backend.run, deviceClock);
+      // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
+      // narrow one would leave workers idle behind one slow image.
       const done = device || user
-        ? remuxBatched(rows, pool, batchRunner(device, user), { batchSize: options.batchSize, decodeWindow: inFlight, prepare: device ? 'decode' : 'augment' })
-        : mapOrdered(rows, inFlight, (row) => remuxRow(pool, row));
+        ? remuxBatched(rows, pool, batchRunner(device, user), { batchSize: options.batchSize, decodeWindow: options.workers * DECODED_IN_FLIGHT_PER_WORKER, prepare: device ? 'decode' : 'augment' })
+        : mapOrdered(rows, options.workers * ROWS_IN_FLIGHT_PER_WORKER, (row) => remuxRow(pool, row), { weight: (row) => row.bytes?.byteLength ?? 0, max: SOURCE_BYTES_IN_FLIGHT });
       for await (const result of done) {
         if (options.signal?.aborted) throw interrupted(options.out, writer.committed);
         counts.rowsIn++;

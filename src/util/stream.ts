@@ -3,31 +3,51 @@
  * so a slow stage throttles its upstream and memory stays bounded.
  */
 
+/** A cap on what the items in flight weigh together (their bytes, say), beside their number. */
+export interface WeightBudget<T> {
+  weight: (item: T) => number;
+  max: number;
+}
+
 /**
  * Applies `fn` to each item with at most `concurrency` calls in flight, yielding results in input
- * order. Upstream is pulled only when a slot is free.
+ * order. Upstream is pulled only when a slot is free. With `budget`, an item also waits until
+ * the items in flight weigh at most `budget.max` with it (one heavier item runs alone).
  */
-export async function* mapOrdered<T, U>(source: AsyncIterable<T>, concurrency: number, fn: (item: T) => Promise<U>): AsyncGenerator<U> {
-  const inFlight: Array<Promise<U>> = [];
+export async function* mapOrdered<T, U>(source: AsyncIterable<T>, concurrency: number, fn: (item: T) => Promise<U>, budget?: WeightBudget<T>): AsyncGenerator<U> {
+  const inFlight: Array<{ result: Promise<U>; weight: number }> = [];
   const iterator = source[Symbol.asyncIterator]();
   let done = false;
+  let weighed = 0;
+  // An item pulled from upstream that waits for room in the budget.
+  let waiting: { item: T; weight: number } | null = null;
   try {
     while (true) {
-      while (!done && inFlight.length < concurrency) {
-        const next = await iterator.next();
-        if (next.done) done = true;
-        else {
-          const p = fn(next.value);
-          p.catch(() => {}); // awaited below, in order; avoid an unhandled rejection meanwhile
-          inFlight.push(p);
+      while (inFlight.length < concurrency) {
+        if (!waiting) {
+          if (done) break;
+          const next = await iterator.next();
+          if (next.done) {
+            done = true;
+            break;
+          }
+          waiting = { item: next.value, weight: budget ? budget.weight(next.value) : 0 };
         }
+        if (budget && inFlight.length > 0 && weighed + waiting.weight > budget.max) break;
+        const result = fn(waiting.item);
+        result.catch(() => {}); // awaited below, in order; avoid an unhandled rejection meanwhile
+        inFlight.push({ result, weight: waiting.weight });
+        weighed += waiting.weight;
+        waiting = null;
       }
       if (inFlight.length === 0) return;
-      yield await inFlight.shift()!;
+      const head = inFlight.shift()!;
+      weighed -= head.weight;
+      yield await head.result;
     }
   } finally {
     if (!done) await iterator.return?.();
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(inFlight.map((f) => f.result));
   }
 }
 
