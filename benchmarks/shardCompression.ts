@@ -3,7 +3,7 @@
  * images of an existing remux output are written again through `ShardWriter`, once per choice,
  * in interleaved rounds.
  *
- *   npm run build && node dist/benchmarks/shardCompression.js <remux output dir> [--rounds N]
+ *   npm run bench:compression -- <remux output dir> [--rounds N]
  *
  * Reported per choice: the bytes written and the process CPU per row (median, min–max over the
  * rounds). Only the writer runs, on this thread: the figure is what the main thread pays.
