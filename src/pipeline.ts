@@ -277,7 +277,8 @@ function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: u
  * Raised whenever the same options come to give other pixels (a decoder or kernel change), so
  * that `--resume` and `finalize` never mix the two in one dataset. 2: JPEGs decoded at a reduced
  * scale are libjpeg-turbo decodes box-averaged (1 was sharp's shrink-on-load). 3: autoContrast
- * stretches between whole levels (a flat colour stays flat).
+ * stretches between whole levels (a flat colour stays flat), and local parquet rows that hold only
+ * an image path are read from that file (2 skipped them).
  */
 export const OUTPUT_VERSION = 3;
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
+import { resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { remux } from '../src/index.js';
 import { OUTPUT_VERSION } from '../src/pipeline.js';
-import { writeHfParquet } from './helpers/hfParquet.js';
+import { writeHfParquet, type FixtureRow } from './helpers/hfParquet.js';
 import { digest, imageBytes, readOutput, sha256, tempDir } from './helpers/output.js';
 import { SAMPLE_CLASSES, SAMPLE_PARQUET, SAMPLE_PHOTOS, samplePhotos } from './helpers/samplePhotos.js';
 
@@ -79,10 +80,10 @@ test('truncated and broken images are skipped and listed; everything else is wri
   const dir = await tempDir('bad-src');
   const out = await tempDir('bad-out');
   const photos = (await samplePhotos()).slice(0, 8);
-  const rows = photos.map((p) => ({ bytes: p.bytes as Uint8Array | null, path: p.path, label: p.label }));
+  const rows: FixtureRow[] = photos.map((p) => ({ bytes: p.bytes, path: p.path, label: p.label }));
   rows[2].bytes = photos[2].bytes.subarray(0, Math.floor(photos[2].bytes.length / 2)); // truncated
   rows[5].bytes = new TextEncoder().encode('<html>not an image</html>');
-  rows[6].bytes = null;
+  rows[6] = { bytes: null, label: photos[6].label }; // a null image
   await writeHfParquet(`${dir}/data.parquet`, rows, { labelNames: SAMPLE_CLASSES, rowGroupSize: 3 });
   const summary = await remux({ ...quiet, source: `${dir}/data.parquet`, out, size: 32, copies: 2 });
   assert.deepEqual([summary.rowsIn, summary.rowsOut, summary.skipped], [8, 10, 3]);
@@ -188,4 +189,32 @@ test('a YAML pipeline and a glob source; --limit 0 still writes a readable (empt
   const { files, rows, metadata } = await readOutput(empty);
   assert.deepEqual([files.length, rows.length], [1, 0]);
   assert.ok(JSON.parse(metadata[0].huggingface).info.features.image);
+});
+
+test('an image stored as a path ({bytes: null, path}) is read from that file, relative to the parquet file or absolute; a missing one is skipped, naming it', async () => {
+  const photos = (await samplePhotos()).slice(0, 3);
+  const dir = await tempDir('paths-src');
+  await mkdir(`${dir}/images`);
+  await writeFile(`${dir}/images/first.jpg`, photos[0].bytes);
+  const absolute = resolve(SAMPLE_PHOTOS, photos[1].path);
+  await writeHfParquet(`${dir}/train.parquet`, [
+    { bytes: null, path: 'images/first.jpg', label: 0 },
+    { bytes: null, path: absolute, label: 1 },
+    { bytes: null, path: 'images/missing.jpg', label: 2 },
+    { bytes: photos[2].bytes, label: 2 },
+  ], { labelNames: SAMPLE_CLASSES });
+  const embedded = await tempDir('paths-embedded');
+  await writeHfParquet(`${embedded}/train.parquet`, photos.slice(0, 2).map((p, i) => ({ bytes: p.bytes, label: i })), { labelNames: SAMPLE_CLASSES });
+  const outs = { paths: await tempDir('paths-out'), embedded: await tempDir('paths-embedded-out') };
+  const summary = await remux({ ...quiet, source: dir, out: outs.paths, size: 32 });
+  await remux({ ...quiet, source: embedded, out: outs.embedded, size: 32 });
+  assert.deepEqual([summary.rowsOut, summary.skipped], [3, 1]);
+  const [fromPaths, fromBytes] = [(await readOutput(outs.paths)).rows, (await readOutput(outs.embedded)).rows];
+  assert.deepEqual(fromPaths.map((r) => Number(r.source_index)), [0, 1, 3]);
+  // The same rows, whether the image was embedded or read from its file.
+  assert.deepEqual(digest(fromPaths.slice(0, 2)), digest(fromBytes));
+  const errors = (await readFile(`${outs.paths}/errors.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].source_index, 2);
+  assert.match(errors[0].reason, /^image has no bytes and its path cannot be read: images\/missing\.jpg \(.*ENOENT/);
 });

@@ -5,6 +5,7 @@ import { ParquetFile } from 'parquet-wasm/node';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { readingInWasm } from '../util/wasmCrash.js';
 import { expandGlob, hasGlob, listFiles, statOrNull } from './files.js';
+import { readReferencedImages } from './imagePaths.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow } from './parquetRows.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
 import { selectSplit } from './splits.js';
@@ -102,11 +103,16 @@ export async function openParquetSource(spec: string | string[], options: Source
         const labels = labelColumn ? table.getChild(labelColumn) : null;
         const kept = options.keepColumns.map((c) => [c, table.getChild(c)!] as const);
         const rows: SourceRow[] = [];
+        const referenced: Array<{ row: SourceRow; path: string }> = [];
         for (let i = skip; i < images.length; i++) {
           const keep: Record<string, unknown> = {};
           for (const [name, vector] of kept) keep[name] = vector.get(i);
-          rows.push(sourceRow(images.get(i), isStruct, labels?.get(i), keep, file.display, sourceStart + i, fileRowStart + i));
+          const image = images.get(i) as { path?: string | null } | null;
+          const row = sourceRow(image, isStruct, labels?.get(i), keep, file.display, sourceStart + i, fileRowStart + i);
+          if (isStruct && row.bytes === null && image?.path) referenced.push({ row, path: image.path });
+          rows.push(row);
         }
+        if (referenced.length > 0) await readReferencedImages(referenced, file.path);
         yield rows;
         if (group === file.rowGroups.length - 1) file.file.free();
       }

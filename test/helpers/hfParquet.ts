@@ -41,7 +41,8 @@ export async function writeHfParquet(path: string, rows: FixtureRow[], options: 
   const children = fields.map((field) => {
     const builder = makeBuilder({ type: field.type, nullValues: [null, undefined] });
     for (const row of rows) {
-      if (field.name === imageColumn) builder.append(row.bytes === null ? null : options.plainBinary ? row.bytes : { bytes: row.bytes, path: row.path ?? null });
+      // No bytes and no path: a null image; no bytes but a path: `datasets`' image left as a file.
+      if (field.name === imageColumn) builder.append(row.bytes === null && row.path === undefined ? null : options.plainBinary ? row.bytes : { bytes: row.bytes, path: row.path ?? null });
       else if (field.name === 'label') builder.append(row.label === null || row.label === undefined ? null : BigInt(row.label));
       else builder.append(row.caption ?? null);
     }
