@@ -19,7 +19,7 @@ import { resolveOptions, type ConcreteBackend, type RemuxOptions, type ResolvedO
 import { remux, type RemuxSummary } from '../pipeline.js';
 import { openSource, type SourceRow } from '../source/index.js';
 import { STAGES, type StageName } from '../util/stageTime.js';
-import { mapOrdered } from '../util/stream.js';
+import { fromArray, mapOrdered } from '../util/stream.js';
 
 export interface BenchOptions extends Omit<RemuxOptions, 'out' | 'backend' | 'batchSize' | 'resume' | 'overwrite' | 'onProgress' | 'numShards' | 'shardIndex'> {
   /** Directory for bench.json, bench.md, bench.svg and the runs' outputs (`runs/`). */
@@ -208,7 +208,7 @@ async function codecFloor(options: ResolvedOptions, rows: SourceRow[], steps: Pi
   const cpu = process.cpuUsage();
   let images = 0;
   try {
-    const done = mapOrdered(toIterable(rows), options.workers * 8, async (row) => {
+    const done = mapOrdered(fromArray(rows), options.workers * 8, async (row) => {
       try {
         const { image } = await pool.decode(row.bytes!, row.sourceIndex);
         await pool.encode(centre(image, width, height), []);
@@ -235,10 +235,6 @@ async function codecFloor(options: ResolvedOptions, rows: SourceRow[], steps: Pi
     encodeMsPerImage: per(pool.stageSeconds.encode),
     codecMsPerImage: per(pool.stageSeconds.decode + pool.stageSeconds.encode),
   };
-}
-
-async function* toIterable<T>(items: T[]): AsyncGenerator<T> {
-  yield* items;
 }
 
 /** The centre `width × height` of an image (all of it where it is smaller). */

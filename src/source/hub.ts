@@ -4,7 +4,7 @@ import { parquetMetadata, parquetReadObjects, type AsyncBuffer, type FileMetaDat
 import { compressors } from 'hyparquet-compressors';
 import { readSchema } from 'parquet-wasm/node';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
-import { mapOrdered } from '../util/stream.js';
+import { fromArray, mapOrdered } from '../util/stream.js';
 import { invalid } from '../validate.js';
 import { DEFAULT_RETRY, HttpStatusError, fetchRange, retryingFetch } from './http.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow, type GroupToRead } from './parquetRows.js';
@@ -58,7 +58,7 @@ export async function openHubSource(spec: string, repo: string, options: SourceO
   const byPath = new Map(inConfig.map((f) => [f.path, f]));
 
   const files: HubFile[] = [];
-  const opened = mapOrdered(arrayIterable(paths), OPEN_CONCURRENCY, (path) => openHubFile(hub, revision, path, byPath.get(path)!.size));
+  const opened = mapOrdered(fromArray(paths), OPEN_CONCURRENCY, (path) => openHubFile(hub, revision, path, byPath.get(path)!.size));
   for await (const file of opened) files.push(file);
 
   const schema = files[0].schema;
@@ -296,8 +296,4 @@ async function* prefetchOne<T, U>(items: T[], fn: (item: T) => Promise<U>): Asyn
     next?.catch(() => {}); // awaited on the next turn; a consumer that stops first does not care
     yield current;
   }
-}
-
-async function* arrayIterable<T>(items: T[]): AsyncGenerator<T> {
-  yield* items;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { messageOf } from '../errors.js';
+import { fromArray, mapOrdered } from '../util/stream.js';
 import type { SourceRow } from './source.js';
 
 /** Files read at once: a row group can hold thousands of rows. */
@@ -14,8 +15,9 @@ const READS_IN_FLIGHT = 16;
  * A file that cannot be read leaves the row skipped, with the path and the reason.
  */
 export async function readReferencedImages(rows: ReadonlyArray<{ row: SourceRow; path: string }>, parquetPath: string): Promise<void> {
-  for (let start = 0; start < rows.length; start += READS_IN_FLIGHT) {
-    await Promise.all(rows.slice(start, start + READS_IN_FLIGHT).map(({ row, path }) => readInto(row, path, dirname(parquetPath))));
+  const base = dirname(parquetPath);
+  for await (const _filled of mapOrdered(fromArray(rows), READS_IN_FLIGHT, ({ row, path }) => readInto(row, path, base))) {
+    // Each read fills its row in place.
   }
 }
 

@@ -3,6 +3,11 @@
  * so a slow stage throttles its upstream and memory stays bounded.
  */
 
+/** An array as an async iterable, for the stages below. */
+export async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
 /** A cap on what the items in flight weigh together (their bytes, say), beside their number. */
 export interface WeightBudget<T> {
   weight: (item: T) => number;
