@@ -61,7 +61,7 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
   if (options.codec === 'jpeg-turbo' || (options.codec === 'auto' && turboCanDoIt)) {
     if (!turbo) throw new Error('--codec jpeg-turbo: @julusian/jpeg-turbo is not installed or has no build for this platform');
     try {
-      return await decodeWithTurbo(turbo, bytes, header, divisor);
+      return await decodeWithTurbo(turbo, bytes, header, upright, divisor);
     } catch (error) {
       // libjpeg-turbo stops at any warning; sharp tolerates harmless ones (extraneous bytes)
       // and still fails on truncation, as Pillow does.
@@ -75,9 +75,9 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
  * libjpeg-turbo at full size (the binding has no DCT-scaled decode); with `divisor` > 1 then the
  * d×d box average a scaled decode approximates, in stored orientation, before orienting, as a
  * scaled decode and autorotation would. That costs less CPU than sharp's shrink-on-load, which
- * halves the DCT factor and resizes after it.
+ * halves the DCT factor and resizes after it. `source` is the full image's upright size.
  */
-async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: JpegHeader, divisor: number): Promise<DecodedImage> {
+async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: JpegHeader, source: Size, divisor: number): Promise<DecodedImage> {
   const { width, height } = header;
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const checkSize = (result: { width: number; height: number }) => {
@@ -105,8 +105,6 @@ async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: Jpeg
   }
   const size = reducedSize(width, height, divisor);
   const image = applyOrientation(reduced, size.width, size.height, header.orientation);
-  const swap = header.orientation >= 5;
-  const source = { width: swap ? height : width, height: swap ? width : height };
   // Orientations that flip the upright x (2, 3, 6, 7) or y (3, 4, 7, 8) axis put a partial last block first.
   const flipX = [2, 3, 6, 7].includes(header.orientation);
   const flipY = [3, 4, 7, 8].includes(header.orientation);
@@ -122,7 +120,7 @@ async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: Jpeg
 /**
  * Full-size decodes of reduced photos in flight at once on this thread. Each holds a full-size
  * buffer, and libuv's pool runs four for the whole process: more would only hold memory while
- * they queue (a worker is sent up to 8 rows ahead).
+ * they queue (a worker is sent up to 16 rows ahead).
  */
 const MAX_FULL_DECODES = 2;
 
