@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { PointwiseStage } from '../cpu/pointwise.js';
+import { reducedSize } from '../cpu/boxReduce.js';
 import { axisWeights, sourceRows } from '../cpu/resampleAxisAligned.js';
 
 interface Exports {
@@ -141,10 +142,11 @@ export function boxReduceWasm(src: Uint8Array, width: number, height: number, ch
   if (!wasm || !reducible(channels, divisor)) return null;
   if (src.length !== width * height * channels) throw new RangeError(`box reduce: ${src.length} bytes for ${width}×${height}×${channels}`);
   const rowBytes = width * channels;
-  const outW = Math.ceil(width / divisor);
+  const reduced = reducedSize(width, height, divisor);
+  const outW = reduced.width;
   const outRowBytes = outW * channels;
   const bandRows = Math.min(height, divisor * Math.max(1, Math.floor(REDUCE_BAND_BYTES / (rowBytes * divisor))));
-  const out = new Uint8Array(outRowBytes * Math.ceil(height / divisor));
+  const out = new Uint8Array(outRowBytes * reduced.height);
   // Layout: source band | column sums (u16, to whole blocks, + 16 zero lanes the SIMD loads read) |
   // block sums (u16, + 8 lanes for overlapping stores) | output band (+ 8 bytes for 8-byte stores).
   const srcAt = PROGRAM_BYTES;
