@@ -47,32 +47,26 @@ if (size > LIMIT) throw new Error(`${TARBALL} is over 64 MiB`);
 /** One ESM bundle per entry point, side by side, so `new URL('./worker.js', import.meta.url)` finds its neighbours. */
 async function bundle(): Promise<void> {
   const esbuild = await import('esbuild');
+  const nodeEsm = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' } as const;
+  // CommonJS dependencies inside an ESM bundle still call require().
+  const requireShim = "import { createRequire as __remuxRequire } from 'node:module'; const require = __remuxRequire(import.meta.url);";
   await esbuild.build({
+    ...nodeEsm,
     entryPoints: { main: 'dist/src/cli/main.js', worker: 'dist/src/codec/worker.js', adapterProbe: 'dist/src/backend/adapterProbe.js', 'webgpu.test': 'dist/test/webgpu.test.js' },
     outdir: `${STAGE}/dist/src/cli`,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     external: EXTERNAL,
-    // CommonJS dependencies inside an ESM bundle still call require().
-    banner: { js: "import { createRequire as __remuxRequire } from 'node:module'; const require = __remuxRequire(import.meta.url);" },
-    logLevel: 'warning',
+    banner: { js: requireShim },
   });
   // `--augment file.ts` registers this module as a loader hook by its URL beside the pipeline's
   // (../util/ from the bundles): it runs in Node's loader thread, so it is a bundle of its own.
   await esbuild.build({
+    ...nodeEsm,
     entryPoints: { typescriptHooks: 'dist/src/util/typescriptHooks.js' },
     outdir: `${STAGE}/dist/src/util`,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
     // TypeScript's own CommonJS code also reads __filename and __dirname.
     banner: {
-      js: "import { createRequire as __remuxRequire } from 'node:module'; import { fileURLToPath as __remuxPath } from 'node:url'; const require = __remuxRequire(import.meta.url); const __filename = __remuxPath(import.meta.url); const __dirname = __remuxPath(new URL('.', import.meta.url));",
+      js: `${requireShim} import { fileURLToPath as __remuxPath } from 'node:url'; const __filename = __remuxPath(import.meta.url); const __dirname = __remuxPath(new URL('.', import.meta.url));`,
     },
-    logLevel: 'warning',
   });
   copyFileSync('dist/kernels/wasm/resample.wasm', `${STAGE}/dist/src/cli/resample.wasm`);
   // The bundled pipeline reads the version from ../../package.json of its own file.
