@@ -67,6 +67,8 @@ export interface RemuxOptions {
   labelColumn?: string;
   /** Source columns to carry into the output. Default none. */
   keepColumns?: string[];
+  /** Local parquet: rows that hold only an image path (`{bytes: null, path}`) are read only from files whose real path (symlinks and `..` resolved) lies under this directory. Default: any file the path names. */
+  imageRoot?: string;
   /** Hub datasets: the config (subset). Default: `default`, or the only one. */
   config?: string;
   /** Hub datasets: branch, tag or commit. Default `main`. */
@@ -79,7 +81,7 @@ export interface RemuxOptions {
   retry?: Partial<RetryPolicy>;
   /** Stop after this many source rows. Default: all. */
   limit?: number;
-  /** On an undecodable image: skip and record it, or stop. Default 'skip'. */
+  /** On a row that cannot be written (an undecodable image, a label outside the ClassLabel names, an unreadable image path): skip and record it, or stop. Default 'skip'. */
   onError?: 'skip' | 'fail';
   /** Replace an existing remux output in `out`. Default false. */
   overwrite?: boolean;
@@ -103,7 +105,7 @@ export interface RemuxOptions {
   onNote?: (note: string) => void;
 }
 
-type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry' | 'augment' | 'pushToHub';
+type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry' | 'augment' | 'pushToHub' | 'imageRoot';
 export type ResolvedOptions = Required<Omit<RemuxOptions, OptionalOptions>> & Pick<RemuxOptions, OptionalOptions>;
 
 /**
@@ -147,6 +149,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
   const optionalPositive = (flag: string, v: unknown) => (v === undefined ? undefined : positiveInteger(flag, v));
   const keepColumns = options.keepColumns ?? [];
   if (!Array.isArray(keepColumns) || keepColumns.some((c) => typeof c !== 'string' || c === '')) throw invalid('--keep-columns', 'comma-separated column names', keepColumns);
+  if (options.imageRoot !== undefined && (typeof options.imageRoot !== 'string' || options.imageRoot === '')) throw invalid('--image-root', 'a directory', options.imageRoot);
   if (options.deleteUploaded && options.pushToHub === undefined) throw new UsageError('--delete-uploaded removes local shards once the hub has them: it needs --push-to-hub owner/name');
   const workers = options.workers ?? availableParallelism();
   if (!isPositiveInteger(workers)) throw invalid('--workers', 'positive integer', workers);

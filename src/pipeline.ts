@@ -265,6 +265,7 @@ function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: u
     codec: options.codec,
     backend: options.backend,
     maxPixels: options.maxPixels,
+    imageRoot: options.imageRoot ?? null,
     onError: options.onError,
     recordParams: options.recordParams,
     rowGroupSize: options.rowGroupSize,
@@ -278,9 +279,10 @@ function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: u
  * that `--resume` and `finalize` never mix the two in one dataset. 2: JPEGs decoded at a reduced
  * scale are libjpeg-turbo decodes box-averaged (1 was sharp's shrink-on-load). 3: autoContrast
  * stretches between whole levels (a flat colour stays flat), and local parquet rows that hold only
- * an image path are read from that file (2 skipped them).
+ * an image path are read from that file (2 skipped them). 4: a label outside the ClassLabel names
+ * skips its row (3 wrote it).
  */
-export const OUTPUT_VERSION = 3;
+export const OUTPUT_VERSION = 4;
 
 /** A write error (a full disk, say) leaves committed shards and the journal intact: say how to go on. */
 function withResumeHint(error: unknown, out: string, committed: ShardInfo[]): unknown {

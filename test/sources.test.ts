@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, realpath, symlink, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
+import sharp from 'sharp';
+import { parseRunArgs } from '../src/cli/args.js';
+import { remux } from '../src/index.js';
 import { globToRegExp } from '../src/source/files.js';
 import { openSource } from '../src/source/index.js';
 import { splitOfPath } from '../src/source/splits.js';
-import { tempDir } from './helpers/output.js';
-import { SAMPLE_CLASSES, SAMPLE_PHOTOS } from './helpers/samplePhotos.js';
+import { writeHfParquet } from './helpers/hfParquet.js';
+import { readOutput, tempDir } from './helpers/output.js';
+import { SAMPLE_CLASSES, SAMPLE_PHOTOS, samplePhotos } from './helpers/samplePhotos.js';
+
+const readErrors = async (out: string): Promise<Array<{ source_index: number; reason: string }>> =>
+  (await readFile(`${out}/errors.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
 
 test('split names from Hugging Face layouts', () => {
   const cases: Array<[string, string | null]> = [
@@ -54,4 +62,75 @@ test('an image folder gives sorted class labels; a flat folder none; split folde
   await writeFile(`${flat}/a.png`, png);
   assert.equal((await openSource(flat, { keepColumns: [] })).labelNames, null);
   await assert.rejects(openSource(flat, { keepColumns: ['x'] }), /--keep-columns apply to parquet sources only/);
+});
+
+test('a path-only image row reads only a regular file within the size cap and --image-root; anything else is a recorded skip with its reason', { skip: process.platform === 'win32' && 'FIFOs and /dev/zero', timeout: 60_000 }, async () => {
+  const dir = await realpath(await tempDir('path-rows'));
+  await mkdir(`${dir}/images/folder.jpg`, { recursive: true });
+  const photo = new Uint8Array(await sharp((await samplePhotos())[0].bytes).resize(64, 64).jpeg().toBuffer());
+  await writeFile(`${dir}/images/ok.jpg`, photo);
+  await writeFile(`${dir}/outside.jpg`, photo);
+  // 64² pixels allowed: at most 8 bytes a pixel, 32768 bytes, for a file.
+  const maxPixels = 64 * 64;
+  await writeFile(`${dir}/images/large.jpg`, new Uint8Array(maxPixels * 8 + 1));
+  execFileSync('mkfifo', [`${dir}/images/pipe.jpg`]);
+  await symlink('../outside.jpg', `${dir}/images/link.jpg`);
+  const paths = ['images/ok.jpg', 'images/pipe.jpg', '/dev/zero', 'images/folder.jpg', 'images/large.jpg', 'images/../outside.jpg', 'images/link.jpg'];
+  await writeHfParquet(`${dir}/train.parquet`, [...paths.map((path) => ({ bytes: null, path })), { bytes: photo }]);
+
+  const run = async (imageRoot?: string) => {
+    const out = await tempDir('path-rows-out');
+    const summary = await remux({ source: `${dir}/train.parquet`, out, size: 32, workers: 1, maxPixels, imageRoot });
+    const written = (await readOutput(out)).rows.map((r) => Number(r.source_index));
+    const reasons = Object.fromEntries((await readErrors(out)).map((e) => [paths[e.source_index], e.reason.replace(`image has no bytes and its path cannot be read: ${paths[e.source_index]} `, '')]));
+    return { summary, written, reasons };
+  };
+  const anywhere = await run();
+  assert.deepEqual(anywhere.written, [0, 5, 6, 7]);
+  assert.deepEqual(anywhere.reasons, {
+    'images/pipe.jpg': '(not a regular file but a FIFO)',
+    '/dev/zero': '(not a regular file but a character device)',
+    'images/folder.jpg': '(not a regular file but a directory)',
+    'images/large.jpg': '(32769 bytes, more than the 32768 an image within --max-pixels can take)',
+  });
+
+  const confined = await run(`${dir}/images`);
+  assert.deepEqual(confined.written, [0, 7]);
+  const outside = `(outside --image-root ${dir}/images (it is ${dir}/outside.jpg))`;
+  assert.deepEqual(confined.reasons, {
+    'images/pipe.jpg': '(not a regular file but a FIFO)',
+    '/dev/zero': '(outside --image-root ' + `${dir}/images (it is /dev/zero))`,
+    'images/folder.jpg': '(not a regular file but a directory)',
+    'images/large.jpg': '(32769 bytes, more than the 32768 an image within --max-pixels can take)',
+    'images/../outside.jpg': outside,
+    'images/link.jpg': outside,
+  });
+  assert.equal(parseRunArgs([`${dir}/train.parquet`, '--out', 'o', '--image-root', `${dir}/images`]).options.imageRoot, `${dir}/images`);
+  await assert.rejects(remux({ source: `${dir}/train.parquet`, out: await tempDir('path-rows-out'), imageRoot: `${dir}/nowhere` }), { name: 'UsageError', message: new RegExp(`^--image-root ${dir}/nowhere: cannot be read \\(ENOENT`) });
+});
+
+test('labels outside the ClassLabel names, or beyond exact integers, are recorded skips (or stop --on-error fail); -1 and null pass', async () => {
+  const dir = await tempDir('labels');
+  const photo = (await samplePhotos())[0].bytes;
+  const names = ['a', 'b', 'c', 'd', 'e'];
+  const labels = [0, 4, 5, 99, 2 ** 40, -1, null, -2, 2n ** 62n];
+  await writeHfParquet(`${dir}/train.parquet`, labels.map((label) => ({ bytes: photo, label })), { labelNames: names });
+  const out = await tempDir('labels-out');
+  const summary = await remux({ source: `${dir}/train.parquet`, out, size: 16, workers: 1 });
+  assert.deepEqual([summary.rowsOut, summary.skipped], [4, 5]);
+  assert.deepEqual((await readOutput(out)).rows.map((r) => [Number(r.source_index), r.label]), [[0, 0n], [1, 4n], [5, -1n], [6, null]]);
+  const outside = (label: number) => `label ${label} is outside the 5 ClassLabel names (expected 0 to 4, or -1 for no label)`;
+  assert.deepEqual((await readErrors(out)).map((e) => [e.source_index, e.reason]), [
+    [2, outside(5)], [3, outside(99)], [4, outside(2 ** 40)], [7, outside(-2)],
+    [8, 'label 4611686018427387904 is not an integer within ±9007199254740991'],
+  ]);
+  await assert.rejects(remux({ source: `${dir}/train.parquet`, out: await tempDir('labels-fail'), size: 16, workers: 1, onError: 'fail' }), {
+    message: `source ${dir}/train.parquet row 2: ${outside(5)} (--on-error fail)`,
+  });
+
+  // Plain integer labels (no names): any exact integer is a label.
+  await writeHfParquet(`${dir}/plain.parquet`, [2 ** 40, 2n ** 62n].map((label) => ({ bytes: photo, label })));
+  const plain = await tempDir('labels-plain');
+  assert.equal((await remux({ source: `${dir}/plain.parquet`, out: plain, size: 16, workers: 1 })).rowsOut, 1);
+  assert.deepEqual((await readOutput(plain)).rows.map((r) => r.label), [2n ** 40n]);
 });

@@ -85,7 +85,7 @@ export async function openHubSource(spec: string, repo: string, options: SourceO
     return objects.map((o, i) => {
       const keep: Record<string, unknown> = {};
       for (const [name, type] of keptTypes) keep[name] = arrowValue(type, o[name]);
-      return sourceRow(o[imageColumn], isStruct, labelColumn ? o[labelColumn] : null, keep, file.path, task.sourceStart + task.skip + i, first + i);
+      return sourceRow(o[imageColumn], isStruct, labelColumn ? o[labelColumn] : null, labelNames, keep, file.path, task.sourceStart + task.skip + i, first + i).row;
     });
   }
 

@@ -3,9 +3,10 @@ import { relative } from 'node:path';
 import { tableFromIPC, type Schema } from 'apache-arrow';
 import { ParquetFile } from 'parquet-wasm/node';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
+import { DEFAULT_MAX_PIXELS } from '../options.js';
 import { readingInWasm } from '../util/wasmCrash.js';
 import { expandGlob, hasGlob, listFiles, statOrNull } from './files.js';
-import { readReferencedImages } from './imagePaths.js';
+import { imageRootOf, maxImageFileBytes, readReferencedImages } from './imagePaths.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow } from './parquetRows.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
 import { selectSplit } from './splits.js';
@@ -78,6 +79,7 @@ export async function openParquetSource(spec: string | string[], options: Source
   const { imageColumn, labelColumn, labelNames, keptColumns, columns } = chooseColumns(schema, options, files[0].display, notes);
   for (const other of files.slice(1)) checkSameColumns(schemaOf(other), other.display, columns);
   const isStruct = isStructImage(schema, imageColumn);
+  const imageFiles = { root: await imageRootOf(options.imageRoot), maxBytes: maxImageFileBytes(options.maxPixels ?? DEFAULT_MAX_PIXELS) };
 
   return {
     description: describeSpec(spec),
@@ -107,12 +109,12 @@ export async function openParquetSource(spec: string | string[], options: Source
         for (let i = skip; i < images.length; i++) {
           const keep: Record<string, unknown> = {};
           for (const [name, vector] of kept) keep[name] = vector.get(i);
-          const image = images.get(i) as { path?: string | null } | null;
-          const row = sourceRow(image, isStruct, labels?.get(i), keep, file.display, sourceStart + i, fileRowStart + i);
-          if (isStruct && row.bytes === null && image?.path) referenced.push({ row, path: image.path });
+          const image = images.get(i);
+          const { row, pathToRead } = sourceRow(image, isStruct, labels?.get(i), labelNames, keep, file.display, sourceStart + i, fileRowStart + i);
+          if (pathToRead !== null) referenced.push({ row, path: pathToRead });
           rows.push(row);
         }
-        if (referenced.length > 0) await readReferencedImages(referenced, file.path);
+        if (referenced.length > 0) await readReferencedImages(referenced, file.path, imageFiles);
         yield rows;
         if (group === file.rowGroups.length - 1) file.file.free();
       }

@@ -51,17 +51,42 @@ export function checkSameColumns(schema: Schema, display: string, columns: strin
 
 /**
  * One source row from the values a reader decoded. `image` is the struct value (anything with a
- * `bytes` property) or the plain binary value; `label` an integer (number or bigint).
+ * `bytes` property) or the plain binary value; `label` an integer (number or bigint), checked
+ * against the ClassLabel `labelNames` when there are some. `pathToRead` is the image's path when
+ * the row's only fault is that it has no bytes but a path (`datasets`' image left as a file),
+ * which a local reader can read.
  */
-export function sourceRow(image: unknown, isStruct: boolean, rawLabel: unknown, keep: Record<string, unknown>, file: string, sourceIndex: number, fileRow: number): SourceRow {
+export function sourceRow(image: unknown, isStruct: boolean, rawLabel: unknown, labelNames: readonly string[] | null, keep: Record<string, unknown>, file: string, sourceIndex: number, fileRow: number): { row: SourceRow; pathToRead: string | null } {
   const struct = isStruct ? (image as { bytes?: Uint8Array | null; path?: string | null } | null | undefined) : null;
   let bytes = (isStruct ? struct?.bytes : (image as Uint8Array | null | undefined)) ?? null;
+  const { label, error: labelError } = labelOf(rawLabel, labelNames);
   let error: string | undefined;
   if (image === null || image === undefined) error = 'image is null';
   else if (!bytes) error = `image has no bytes${struct?.path ? ` (only a path: ${struct.path})` : ''}`;
+  const pathToRead = error !== undefined && !labelError && struct?.path ? struct.path : null;
+  error ??= labelError;
   if (error) bytes = null;
-  const label = rawLabel === null || rawLabel === undefined ? null : Number(rawLabel);
-  return { sourceIndex, file, fileRow, bytes, error, label, keep };
+  return { row: { sourceIndex, file, fileRow, bytes, error, label, keep }, pathToRead };
+}
+
+/**
+ * A label as the output carries it: null for none, -1 (Hugging Face's "no label") as it is, else
+ * an id of one of the ClassLabel `names` when there are some. Anything else (an id past the
+ * names, a value beyond the integers a number holds exactly) is an error, so that the row is
+ * skipped and recorded rather than written with a label that means nothing.
+ */
+export function labelOf(raw: unknown, names: readonly string[] | null): { label: number | null; error?: string } {
+  if (raw === null || raw === undefined) return { label: null };
+  const value = typeof raw === 'bigint' || typeof raw === 'number' ? raw : NaN;
+  if (typeof value === 'number' ? !Number.isSafeInteger(value) : value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    return { label: null, error: `label ${String(raw)} is not an integer within ±${Number.MAX_SAFE_INTEGER}` };
+  }
+  const label = Number(value);
+  if (names !== null && label !== -1 && (label < 0 || label >= names.length)) {
+    const expected = names.length > 0 ? `0 to ${names.length - 1}, or -1 for no label` : '-1 for no label';
+    return { label: null, error: `label ${label} is outside the ${names.length} ClassLabel names (expected ${expected})` };
+  }
+  return { label };
 }
 
 export function isStructImage(schema: Schema, imageColumn: string): boolean {

@@ -63,6 +63,10 @@ export interface SourceOptions {
   pushToHub?: string;
   /** Hub datasets: the hub's address, for mirrors. Default: `HF_ENDPOINT`, else https://huggingface.co. */
   endpoint?: string;
+  /** Local parquet: rows that hold only an image path are read only from files whose real path lies under this directory. Default: any file. */
+  imageRoot?: string;
+  /** `--max-pixels`: it also caps the size of an image file read for a row that holds only its path. Default: `DEFAULT_MAX_PIXELS`. */
+  maxPixels?: number;
   /** Hub datasets: HTTP retries (tests make the delays small). Default: `DEFAULT_RETRY` of http.ts. */
   retry?: Partial<RetryPolicy>;
 }

@@ -6,7 +6,8 @@ import { IMAGE_TYPE } from '../../src/sink/schema.js';
 export interface FixtureRow {
   bytes: Uint8Array | null;
   path?: string;
-  label?: number | null;
+  /** A bigint for ids a number cannot hold exactly. */
+  label?: number | bigint | null;
   /** Extra string column, to test --keep-columns. */
   caption?: string;
 }
