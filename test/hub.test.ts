@@ -345,3 +345,69 @@ test('a file that changes on the hub during a run stops it (ETag); a changed rep
   await writeHfParquet(`${repo}/train-00000-of-00001.parquet`, rows(2), { labelNames: SAMPLE_CLASSES, rowGroupSize: 4 });
   await assert.rejects(remux({ ...options, resume: true }), /--resume: the output in .* was made with other options \(sourceVersion: "[0-9a-f]+" → "[0-9a-f]+"\)/);
 });
+
+test('split and config names that cannot name output files: listed ones are left out with a note, or refused when nothing is left; --split and --config are checked alike', async () => {
+  const rows = (await samplePhotos()).slice(0, 2).map((p) => ({ bytes: p.bytes, label: p.label }));
+  const stored = 'owner/names/main/data/train-00000-of-00001.parquet';
+  await mkdir(`${root}/owner/names/main/data`, { recursive: true });
+  await writeHfParquet(`${root}/${stored}`, rows, { labelNames: SAMPLE_CLASSES });
+  for (const bad of ['a\\b', 'x\u0001y', 'sp ace']) await writeHfParquet(`${root}/owner/names/main/data/${bad}-00000-of-00001.parquet`, rows, { labelNames: SAMPLE_CLASSES });
+  const conversion = `owner/names-converted/${CONVERSION_DIR}`;
+  await mkdir(`${root}/${conversion}/default/train`, { recursive: true });
+  await mkdir(`${root}/owner/names-converted/main`, { recursive: true });
+  await writeHfParquet(`${root}/${conversion}/default/train/0000.parquet`, rows, { labelNames: SAMPLE_CLASSES });
+  await mkdir(`${root}/owner/only-bad/main`, { recursive: true });
+  const names = await startFakeHub({
+    root,
+    aliases: {
+      'owner/names/main/data/..-00000-of-00001.parquet': stored,
+      'owner/names/main/data/.hidden-00000-of-00001.parquet': stored,
+      [`${conversion}/default/../0000.parquet`]: stored,
+      [`${conversion}/../train/0000.parquet`]: stored,
+      [`${conversion}/.dot/train/0000.parquet`]: stored,
+      'owner/only-bad/main/data/../..-00000-of-00001.parquet': stored,
+    },
+  });
+  try {
+    const options = (extra: Partial<SourceOptions> = {}) => ({ ...hubOptions(extra), endpoint: names.url });
+    const repo = await openSource('owner/names', options());
+    assert.deepEqual([repo.split, repo.totalRows], ['train', 2]);
+    assert.deepEqual(repo.notes, [
+      'hub dataset owner/names: left out 5 file(s) whose split name is not one (letters, digits and _, in parts joined by dots, as Hugging Face requires): "data/..-00000-of-00001.parquet", "data/.hidden-00000-of-00001.parquet", "data/a\\\\b-00000-of-00001.parquet" and 2 more',
+    ]);
+    const converted = await openSource('owner/names-converted', options());
+    assert.deepEqual([converted.split, converted.totalRows], ['train', 2]);
+    assert.deepEqual(converted.notes.slice(1), [
+      'hub dataset owner/names-converted: left out 2 file(s) whose config name is not one (letters, digits, _, . and -, starting and ending with a letter, digit or _): "../train/0000.parquet", ".dot/train/0000.parquet"',
+      'hub dataset owner/names-converted: left out 1 file(s) whose split name is not one (letters, digits and _, in parts joined by dots, as Hugging Face requires): "default/../0000.parquet"',
+    ]);
+    await assert.rejects(openSource('owner/only-bad', options()), {
+      name: 'UsageError',
+      message: 'hub dataset owner/only-bad has no split with a usable name: every file is one whose split name is not one (letters, digits and _, in parts joined by dots, as Hugging Face requires): "data/../..-00000-of-00001.parquet"',
+    });
+    for (const split of ['..', '../train', 'a\\b', '.train', 'tr\u001bain', 'a/b', '']) {
+      await assert.rejects(openSource('owner/names', options({ split })), { name: 'UsageError', message: `expected a split name (letters, digits and _, in parts joined by dots, as Hugging Face requires) for --split but received ${JSON.stringify(split)}` });
+    }
+    await assert.rejects(openSource(`${root}/${stored}`, { keepColumns: [], split: '../x' }), /for --split but received "\.\.\/x"/);
+    for (const config of ['..', '.x', 'a\\b', 'x\u0001']) {
+      await assert.rejects(openSource('owner/names-converted', options({ config })), { name: 'UsageError', message: `expected a config name (letters, digits, _, . and -, starting and ending with a letter, digit or _) for --config but received ${JSON.stringify(config)}` });
+    }
+  } finally {
+    await names.close();
+  }
+});
+
+test('a hub label outside the ClassLabel names is a skipped row naming the value, as in a local source', async () => {
+  const photo = (await samplePhotos())[0].bytes;
+  const path = `${root}/owner/labels/main/data/train-00000-of-00001.parquet`;
+  await mkdir(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+  await writeHfParquet(path, [0, 3, -1, 2n ** 62n].map((label) => ({ bytes: photo, label })), { labelNames: SAMPLE_CLASSES });
+  const rows = await readAll('owner/labels', hubOptions());
+  assert.deepEqual(rows.map((r) => [r.label, r.error ?? null, r.bytes !== null]), [
+    [0, null, true],
+    [null, 'label 3 is outside the 3 ClassLabel names (expected 0 to 2, or -1 for no label)', false],
+    [-1, null, true],
+    [null, 'label 4611686018427387904 is not an integer within ±9007199254740991', false],
+  ]);
+  assert.deepEqual(rows.map((r) => r.label), (await readAll(path, { keepColumns: [] })).map((r) => r.label));
+});

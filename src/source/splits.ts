@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { invalid } from '../validate.js';
 
 /** Folder and file-name words that Hugging Face's loaders read as split names. */
 const SPLIT_WORDS: Record<string, string> = {
@@ -33,15 +34,41 @@ export function splitOfPath(relativePath: string, byFileName = true): string | n
 }
 
 /**
+ * Hugging Face's rule for split names (`datasets`' `_split_re`, `^\w+(\.\w+)*$`). A split names
+ * the output files (`data/<split>-00000-of-00001.parquet`) and goes into the dataset card, so
+ * nothing else may pass: no `/` or `\` (a path out of --out; `\` on Windows), no `..` or leading
+ * dot, no control character, no space.
+ */
+const SPLIT_NAME = /^[\p{L}\p{M}\p{N}_]+(?:\.[\p{L}\p{M}\p{N}_]+)*$/u;
+const SPLIT_NAME_RULE = 'letters, digits and _, in parts joined by dots, as Hugging Face requires';
+
+export const isSplitName = (name: string) => SPLIT_NAME.test(name);
+
+/** Some of `items`, quoted (control characters escaped), for a one-line message. */
+export function quoteSome(items: string[], most = 3): string {
+  const shown = items.slice(0, most).map((item) => JSON.stringify(item)).join(', ');
+  return items.length > most ? `${shown} and ${items.length - most} more` : shown;
+}
+
+/**
  * Keeps the files of one split. With `--split`, those files (error naming the splits found when
  * there are none); without it, `train` when the source has several splits, or everything when
  * the paths name no split. `splitOf` reads a path's split (default {@link splitOfPath}).
  */
 export function selectSplit(paths: string[], requested: string | undefined, what: string, notes: string[], splitOf: (path: string) => string | null = splitOfPath): { split: string; paths: string[] } {
+  if (requested !== undefined && !isSplitName(requested)) throw invalid('--split', `a split name (${SPLIT_NAME_RULE})`, requested);
   const bySplit = new Map<string, string[]>();
+  const badlyNamed: string[] = [];
   for (const p of paths) {
     const split = splitOf(p) ?? 'train';
-    bySplit.set(split, [...(bySplit.get(split) ?? []), p]);
+    if (isSplitName(split)) bySplit.set(split, [...(bySplit.get(split) ?? []), p]);
+    else badlyNamed.push(p);
+  }
+  // Files of a split that cannot name output files are left out, not the whole source: the split asked for may be fine.
+  if (badlyNamed.length > 0) {
+    const why = `whose split name is not one (${SPLIT_NAME_RULE})`;
+    if (bySplit.size === 0) throw new UsageError(`${what} has no split with a usable name: every file is one ${why}: ${quoteSome(badlyNamed)}`);
+    notes.push(`${what}: left out ${badlyNamed.length} file(s) ${why}: ${quoteSome(badlyNamed)}`);
   }
   const found = [...bySplit.keys()].sort();
   if (requested !== undefined) {

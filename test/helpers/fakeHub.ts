@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { relative } from 'node:path';
 import { listFiles, statOrNull } from '../../src/source/files.js';
 
 /**
@@ -63,6 +64,12 @@ export interface FakeHubOptions {
   forbidden?: string[];
   /** Tree entries per page. Default 3, so that listings paginate. */
   pageSize?: number;
+  /**
+   * Paths the tree listing shows besides the stored files, each served from a stored one: both
+   * `<owner>/<name>/<revision folder>/<path>`, under `root`. For names no directory can hold
+   * (`..`, a leading dot, which `listFiles` skips) that a broken or hostile endpoint could list.
+   */
+  aliases?: Record<string, string>;
 }
 
 /** One commit the hub applied: the repo, its title and what each line did. */
@@ -216,8 +223,10 @@ async function handle(req: IncomingMessage, body: Buffer, options: FakeHubOption
   // The revision folder is named encoded; a request may send it encoded or not.
   const dir = `${options.root}/${repo}/${encodeURIComponent(decodeURIComponent(revision))}`;
   if (!(await statOrNull(dir))) return json(404, { error: 'Invalid rev id' }, { 'X-Error-Code': 'RevisionNotFound' });
-  if (tree) return listTree(dir, url, tree[3] ?? '', options.pageSize ?? 3);
-  return serveFile(`${dir}/${decodeURIComponent(match[3])}`, req.headers.range ?? null);
+  const aliases = aliasesUnder(options, dir);
+  if (tree) return listTree(dir, url, tree[3] ?? '', options.pageSize ?? 3, aliases);
+  const path = decodeURIComponent(match[3]);
+  return serveFile(aliases.find((a) => a.path === path)?.file ?? `${dir}/${path}`, req.headers.range ?? null);
 }
 
 /** The write routes: repo creation, preupload, the LFS batch, commits. */
@@ -292,19 +301,26 @@ async function applyCommit(dir: string, repo: string, ndjson: string, state: Hub
   return json(200, { commitOid: oid, commitUrl: `/datasets/${repo}/commit/${oid}` });
 }
 
+/** The `aliases` of one revision folder: each listed path in it, and the stored file that serves it. */
+function aliasesUnder(options: FakeHubOptions, dir: string): Array<{ path: string; file: string }> {
+  const prefix = `${relative(options.root, dir)}/`;
+  return Object.entries(options.aliases ?? {}).filter(([listed]) => listed.startsWith(prefix)).map(([listed, stored]) => ({ path: listed.slice(prefix.length), file: `${options.root}/${stored}` }));
+}
+
 /** A page of the tree listing, with a `Link` to the next page as the hub paginates. */
-async function listTree(dir: string, url: URL, path: string, pageSize: number): Promise<Reply> {
+async function listTree(dir: string, url: URL, path: string, pageSize: number, aliases: Array<{ path: string; file: string }>): Promise<Reply> {
   const prefix = path ? `${path}/` : '';
   const recursive = url.searchParams.get('recursive') === 'true';
   const entries: Array<{ type: string; path: string; size: number; oid: string; lfs?: { oid: string; size: number; pointerSize: number } }> = [];
   const dirs = new Set<string>();
-  for (const file of (await listFiles(dir)).filter((f) => f.startsWith(prefix))) {
+  const stored = (await listFiles(dir)).map((f) => ({ path: f, file: `${dir}/${f}` }));
+  for (const { path: file, file: storedAt } of [...stored, ...aliases].filter((f) => f.path.startsWith(prefix))) {
     const rest = file.slice(prefix.length);
     if (!recursive && rest.includes('/')) {
       dirs.add(prefix + rest.split('/')[0]);
       continue;
     }
-    const bytes = await readFile(`${dir}/${file}`);
+    const bytes = await readFile(storedAt);
     const lfs = isLfsPath(file) ? { lfs: { oid: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, pointerSize: 134 } } : {};
     entries.push({ type: 'file', path: file, size: bytes.length, oid: createHash('sha1').update(bytes).digest('hex'), ...lfs });
   }
