@@ -53,7 +53,7 @@ export async function readReferencedImages(rows: ReadonlyArray<{ row: SourceRow;
 
 async function readInto(row: SourceRow, path: string, base: string, limits: ImageFileLimits): Promise<void> {
   const candidates = isAbsolute(path) ? [path] : [resolve(base, path), resolve(path)];
-  let missing: unknown = null;
+  let failure: unknown = null;
   for (const candidate of candidates) {
     try {
       row.bytes = await readImageFile(candidate, limits);
@@ -62,13 +62,13 @@ async function readInto(row: SourceRow, path: string, base: string, limits: Imag
     } catch (error) {
       // Only a missing file sends the search on to the next place; any other refusal is the answer.
       if (!isMissing(error)) {
-        missing = error;
+        failure = error;
         break;
       }
-      missing ??= error;
+      failure ??= error;
     }
   }
-  row.error = `image has no bytes and its path cannot be read: ${path} (${messageOf(missing)})`;
+  row.error = `image has no bytes and its path cannot be read: ${path} (${messageOf(failure)})`;
 }
 
 const isMissing = (error: unknown) => ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');

@@ -69,6 +69,9 @@ export function sourceRow(image: unknown, isStruct: boolean, rawLabel: unknown, 
   return { row: { sourceIndex, file, fileRow, bytes, error, label, keep }, pathToRead };
 }
 
+/** Labels are numbers: a larger int64 would lose its last digits. */
+const MAX_SAFE_LABEL = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
  * A label as the output carries it: null for none, -1 (Hugging Face's "no label") as it is, else
  * an id of one of the ClassLabel `names` when there are some. Anything else (an id past the
@@ -77,11 +80,9 @@ export function sourceRow(image: unknown, isStruct: boolean, rawLabel: unknown, 
  */
 export function labelOf(raw: unknown, names: readonly string[] | null): { label: number | null; error?: string } {
   if (raw === null || raw === undefined) return { label: null };
-  const value = typeof raw === 'bigint' || typeof raw === 'number' ? raw : NaN;
-  if (typeof value === 'number' ? !Number.isSafeInteger(value) : value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-    return { label: null, error: `label ${String(raw)} is not an integer within ±${Number.MAX_SAFE_INTEGER}` };
-  }
-  const label = Number(value);
+  const exact = typeof raw === 'number' ? Number.isSafeInteger(raw) : typeof raw === 'bigint' && raw <= MAX_SAFE_LABEL && raw >= -MAX_SAFE_LABEL;
+  if (!exact) return { label: null, error: `label ${String(raw)} is not an integer within ±${Number.MAX_SAFE_INTEGER}` };
+  const label = Number(raw);
   if (names !== null && label !== -1 && (label < 0 || label >= names.length)) {
     const expected = names.length > 0 ? `0 to ${names.length - 1}, or -1 for no label` : '-1 for no label';
     return { label: null, error: `label ${label} is outside the ${names.length} ClassLabel names (expected ${expected})` };
