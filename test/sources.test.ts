@@ -30,6 +30,14 @@ test('split names from Hugging Face layouts', () => {
   assert.equal(splitOfPath('animals/test.jpg', false), null);
 });
 
+test('a local shard named with a prefix that is no split name is read as train, not left out', async () => {
+  const dir = await tempDir('local-prefix');
+  const rows = (await samplePhotos()).slice(0, 2).map((p) => ({ bytes: p.bytes, label: p.label }));
+  await writeHfParquet(`${dir}/my-data-00000-of-00001.parquet`, rows, { labelNames: SAMPLE_CLASSES });
+  const source = await openSource(dir, { keepColumns: [] });
+  assert.deepEqual([source.split, source.totalRows, source.notes.filter((n) => n.includes('left out'))], ['train', 2, []]);
+});
+
 test('globs: * within a segment, ** across, ? one character, {a,b} alternatives', () => {
   const re = globToRegExp('data/**/train-*.{parquet,pq}');
   assert.ok(re.test('data/train-0.parquet'));

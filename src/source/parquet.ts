@@ -9,7 +9,7 @@ import { expandGlob, hasGlob, listFiles, statOrNull } from './files.js';
 import { imageRootOf, maxImageFileBytes, readReferencedImages } from './imagePaths.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow } from './parquetRows.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
-import { selectSplit } from './splits.js';
+import { isSplitName, selectSplit, splitOfPath } from './splits.js';
 
 interface OpenFile {
   path: string;
@@ -62,6 +62,15 @@ function schemaOf(file: OpenFile): Schema {
 }
 
 /**
+ * A local file's split; a shard-style name whose prefix is no split name (`my-data-00000-of-00001.parquet`)
+ * names no split, and so belongs to train, as `datasets` reads it: local names are the user's own, not a hub's layout.
+ */
+function localSplitOf(path: string): string | null {
+  const split = splitOfPath(path);
+  return split !== null && isSplitName(split) ? split : null;
+}
+
+/**
  * Parquet files read one row group at a time, never a whole file. The image column is Hugging
  * Face's `struct<bytes, path>` or plain binary; the label column and its ClassLabel names come
  * from the `huggingface` schema metadata.
@@ -71,7 +80,7 @@ export async function openParquetSource(spec: string | string[], options: Source
   const relativePaths = paths.map((p) => (root ? relative(root, p).split('\\').join('/') : p));
   const notes: string[] = [];
   const what = `source ${describeSpec(spec)}`;
-  const { split, paths: chosen } = selectSplit(relativePaths, options.split, what, notes);
+  const { split, paths: chosen } = selectSplit(relativePaths, options.split, what, notes, localSplitOf);
   const files: OpenFile[] = [];
   for (const rel of chosen) files.push(await openParquet(root ? `${root}/${rel}` : rel, rel));
 
