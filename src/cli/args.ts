@@ -45,7 +45,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'quality', type: 'string', value: 'Q', help: 'JPEG/WebP quality 1-100 (90)', apply: (o, v) => (o.quality = number('quality', v)) },
   { name: 'backend', type: 'string', value: 'B', help: 'pixel kernels: auto, tensorflow (tfjs-node-gpu, batched), webgpu (WGSL on the GPU, batched), wasm (WASM SIMD) or cpu (TypeScript reference); auto takes a GPU when there is a hardware one, else wasm, and says why (auto)', apply: (o, v) => (o.backend = v as RemuxOptions['backend']) },
   { name: 'codec', type: 'string', value: 'C', help: 'JPEG codec: auto, jpeg-turbo, sharp or jpeg-js (auto)', apply: (o, v) => (o.codec = v as RemuxOptions['codec']) },
-  { name: 'rows-per-shard', type: 'string', value: 'N', help: 'rows per parquet shard (sized for ~256 MB shards)', apply: (o, v) => (o.rowsPerShard = integer('rows-per-shard', v)) },
+  { name: 'rows-per-shard', type: 'string', value: 'N', help: 'rows per parquet shard, exactly (sized for ~256 MB shards)', apply: (o, v) => (o.rowsPerShard = integer('rows-per-shard', v)) },
   { name: 'row-group-size', type: 'string', value: 'N', help: 'rows per parquet row group (100)', apply: (o, v) => (o.rowGroupSize = integer('row-group-size', v)) },
   { name: 'compression', type: 'string', value: 'C', help: 'parquet compression of the image column: zstd, snappy or none (zstd)', apply: (o, v) => (o.compression = v as RemuxOptions['compression']) },
   { name: 'split', type: 'string', value: 'NAME', help: 'split to read when the source has several (train)', apply: (o, v) => (o.split = v) },
