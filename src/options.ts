@@ -6,7 +6,7 @@ import { FORMATS, type OutputFormat } from './codec/encode.js';
 import { wasmResampler } from '../kernels/wasm/resampleWasm.js';
 import { UsageError } from './errors.js';
 import type { RetryPolicy } from './source/http.js';
-import { invalid, isPositiveInteger, nonNegativeInteger, numberInRange, oneOf, positiveInteger, sizeOption } from './validate.js';
+import { DEFAULT_MAX_PIXELS, invalid, isPositiveInteger, nonNegativeInteger, numberInRange, oneOf, positiveInteger, sizeOption } from './validate.js';
 
 /** Progress of a running job, reported about once a second and once at the end. */
 export interface Progress {
@@ -136,7 +136,7 @@ function sliceOptions(options: RemuxOptions): { numShards: number; shardIndex: n
   return { numShards, shardIndex };
 }
 
-export const DEFAULT_MAX_PIXELS = 89_478_485;
+export { DEFAULT_MAX_PIXELS };
 export const TARGET_SHARD_BYTES = 256 * 1024 * 1024;
 
 /** Validates every option once, with the flag's name in the message, and fills the defaults. */
@@ -150,9 +150,10 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
   if (options.deleteUploaded && options.pushToHub === undefined) throw new UsageError('--delete-uploaded removes local shards once the hub has them: it needs --push-to-hub owner/name');
   const workers = options.workers ?? availableParallelism();
   if (!isPositiveInteger(workers)) throw invalid('--workers', 'positive integer', workers);
+  const maxPixels = positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS);
   return {
     ...options,
-    size: sizeOption('--size', options.size ?? 224),
+    size: sizeOption('--size', options.size ?? 224, maxPixels),
     copies: positiveInteger('--copies', options.copies ?? 1),
     seed: nonNegativeInteger('--seed', options.seed ?? 0),
     batchSize: positiveInteger('--batch-size', options.batchSize ?? 64),
@@ -171,7 +172,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     resume: options.resume ?? false,
     ...sliceOptions(options),
     recordParams: options.recordParams ?? false,
-    maxPixels: positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS),
+    maxPixels,
     deleteUploaded: options.deleteUploaded ?? false,
   };
 }

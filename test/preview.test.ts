@@ -26,6 +26,17 @@ test('remux preview writes the PNG it names, and refuses a missing -o in one lin
   assert.equal(bad.status, 2);
 });
 
+test('remux preview into a missing folder, or with a negative count, is one line naming it, exit code 2', async () => {
+  const dir = await tempDir('preview-missing');
+  const folder = `${dir}/no/such`;
+  const missing = spawnSync(process.execPath, ['dist/src/cli/main.js', 'preview', SAMPLE_PARQUET, '-n', '1', '-o', `${folder}/grid.png`], { encoding: 'utf8' });
+  assert.equal(missing.stderr, `remux: -o ${folder}/grid.png: folder ${folder} does not exist\n`);
+  assert.equal(missing.status, 2);
+  const negative = spawnSync(process.execPath, ['dist/src/cli/main.js', 'preview', SAMPLE_PARQUET, '-n', '-2', '-o', `${dir}/grid.png`], { encoding: 'utf8' });
+  assert.equal(negative.stderr, 'remux: expected positive integer for -n but received -2\n');
+  assert.equal(negative.status, 2);
+});
+
 test('preview --augment shows what your function does to each copy, reproducibly', async () => {
   const options = { source: SAMPLE_PARQUET, rows: 2, copies: 2, size: 48 };
   const withCutout = await preview({ ...options, augment: 'examples/cutout.ts' });

@@ -71,7 +71,7 @@ export async function loadPipelineFile(path: string): Promise<unknown> {
  * The pipeline a run asked for: a `--preset`, a `--pipeline` file or list, or the default, parsed
  * and validated with `--size` as the default size.
  */
-export async function choosePipeline(choice: { preset?: string; pipeline?: StepSpec[] | string; size: number | [number, number] }): Promise<PipelineStep[]> {
+export async function choosePipeline(choice: { preset?: string; pipeline?: StepSpec[] | string; size: number | [number, number]; maxPixels?: number }): Promise<PipelineStep[]> {
   let spec: unknown;
   if (choice.preset !== undefined) {
     const preset = PRESETS[choice.preset];
@@ -80,7 +80,7 @@ export async function choosePipeline(choice: { preset?: string; pipeline?: StepS
     spec = preset(choice.size);
   } else if (typeof choice.pipeline === 'string') spec = await loadPipelineFile(choice.pipeline);
   else spec = choice.pipeline ?? defaultPipelineSpec();
-  return parsePipeline(spec, { size: choice.size });
+  return parsePipeline(spec, { size: choice.size, maxPixels: choice.maxPixels });
 }
 
 /** The spec of a parsed pipeline with every default filled in: load → save → load gives the same. */

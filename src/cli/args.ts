@@ -26,7 +26,7 @@ const number = (flag: string, raw: string): number => {
 /** `224` (square) or `HEIGHTxWIDTH` (`256x192`). */
 export const size = (raw: string): number | [number, number] => {
   const m = /^(\d+)(?:x(\d+))?$/.exec(raw.trim());
-  if (!m) throw invalid('--size', 'an integer or HEIGHTxWIDTH', raw);
+  if (!m) throw invalid('--size', 'a positive integer or HEIGHTxWIDTH', raw);
   return m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])];
 };
 
@@ -75,20 +75,38 @@ export interface RunCommand {
   help: boolean;
 }
 
+type ParserOptions = NonNullable<ParseArgsConfig['options']>;
+
 /** Parses a command's arguments against its flags; unknown flags are `UsageError`s pointing at its help. */
 export function parseFlags(argv: string[], flags: readonly Flag[], command: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  const config: ParseArgsConfig = {
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: Object.fromEntries(flags.map((f) => [f.name, { type: f.type }])),
-  };
+  return parseCommandArgs(argv, Object.fromEntries(flags.map((f) => [f.name, { type: f.type }])), command);
+}
+
+/** `parseArgs` for a command's options (short ones too), with its errors as `UsageError`s pointing at the command's help. */
+export function parseCommandArgs(argv: string[], options: ParserOptions, command: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    const parsed = parseArgs(config);
+    const parsed = parseArgs({ args: attachNegativeValues(argv, options), allowPositionals: true, strict: true, options });
     return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}. See remux ${command} --help`);
   }
+}
+
+/**
+ * `--copies -1` as `--copies=-1`: `parseArgs` refuses a value that starts with a dash as
+ * ambiguous, so a negative number would get its three-line advice instead of the option's own
+ * one-line check (`expected positive integer for --copies but received -1`).
+ */
+function attachNegativeValues(argv: string[], options: ParserOptions): string[] {
+  const longName = (token: string) => (token.startsWith('--') ? token.slice(2) : Object.keys(options).find((name) => token === `-${options[name].short}`));
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = longName(argv[i]);
+    if (argv[i] === '--') return [...args, ...argv.slice(i)];
+    if (name !== undefined && options[name]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) args.push(`--${name}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
+  return args;
 }
 
 /** Parses `remux run` arguments; unknown flags and bad values are `UsageError`s naming the flag. */
