@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import type { StepSpec } from './augment/op.js';
+import type { OpStepSpec } from './augment/ops/index.js';
+import type { PresetName } from './augment/presets.js';
 import type { AugmentFunction } from './augment/userFunction.js';
 import { CODECS, type CodecName } from './codec/decode.js';
 import { FORMATS, type OutputFormat } from './codec/encode.js';
@@ -33,15 +34,15 @@ export interface RemuxOptions {
   /** Seed of every random draw. Default 0. */
   seed?: number;
   /** Pipeline steps, or the path of a `.json`/`.yaml` file. Default: randomResizedCrop(size) + horizontalFlip. */
-  pipeline?: StepSpec[] | string;
+  pipeline?: OpStepSpec[] | string;
   /**
    * Your own batch augmentation, run after the pipeline on the selected backend: a module path
    * (.ts/.mts/.js/.mjs, default export) or the function itself. Without `pipeline`/`preset`, the
    * pipeline only resizes to `size`.
    */
   augment?: string | AugmentFunction;
-  /** A named pipeline instead of `pipeline`: `imagenet-train`, `imagenet-eval`. */
-  preset?: string;
+  /** A named pipeline instead of `pipeline`: `imagenet-train`, `imagenet-eval`, `randaugment`, `trivialaugment`. */
+  preset?: PresetName;
   /** Add a `params` column with each row's sampled parameters (JSON). Default false. */
   recordParams?: boolean;
   /** Decoded images per augment batch on batched (GPU) backends; the CPU backends work image by image. Never changes the output. Default 64. */

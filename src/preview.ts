@@ -1,4 +1,5 @@
-import type { StepSpec } from './augment/op.js';
+import type { OpStepSpec } from './augment/ops/index.js';
+import type { PresetName } from './augment/presets.js';
 import { choosePipeline, decodeDivisor } from './augment/pipeline.js';
 import { augmentImage } from './backend/cpu.js';
 import { startTfjs } from './backend/tfjs.js';
@@ -13,8 +14,8 @@ import { positiveInteger, nonNegativeInteger, sizeOption } from './validate.js';
 
 export interface PreviewOptions {
   source: string;
-  pipeline?: StepSpec[] | string;
-  preset?: string;
+  pipeline?: OpStepSpec[] | string;
+  preset?: PresetName;
   size?: number | [number, number];
   /** Source rows to show. Default 8. */
   rows?: number;

@@ -10,6 +10,7 @@ import { runBatchComposite } from '../../kernels/composite/runBatchComposite.js'
 import type { BatchSample } from '../../kernels/webgpu/batchLayout.js';
 import type { StepSpec } from '../augment/op.js';
 import { choosePipeline, decodeDivisor, pipelineToSpec, type PipelineStep } from '../augment/pipeline.js';
+import type { OpStepSpec } from '../augment/ops/index.js';
 import { planCopies } from '../backend/plans.js';
 import { startTensorflow } from '../backend/tensorflow.js';
 import { skipNodeBanner } from '../backend/tfjs.js';
@@ -110,7 +111,7 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
   const { backends = ALL_BACKENDS, batchSizes = [32, 128, 512], compositeImages = 16, out, ...source } = options;
   const resolved = resolveOptions({ ...source, out, backend: 'cpu' });
   const steps = await choosePipeline(resolved);
-  const identity = [{ op: 'centerCrop', size: resolved.size }];
+  const identity: OpStepSpec[] = [{ op: 'centerCrop', size: resolved.size }];
   const rows = await readRows(resolved);
   const floor = await codecFloor(resolved, rows, pipelineToSpec(await choosePipeline({ ...resolved, preset: undefined, pipeline: identity })));
   const runs: RunItem[] = [];

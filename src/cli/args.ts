@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { PresetName } from '../augment/presets.js';
 import type { RemuxOptions } from '../options.js';
 import { UsageError } from '../errors.js';
 import { invalid } from '../validate.js';
@@ -36,7 +37,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'copies', type: 'string', value: 'K', help: 'augmented copies of every source row (1)', apply: (o, v) => (o.copies = integer('copies', v)) },
   { name: 'seed', type: 'string', value: 'N', help: 'seed of every random draw (0)', apply: (o, v) => (o.seed = integer('seed', v)) },
   { name: 'pipeline', type: 'string', value: 'FILE', help: 'augmentation pipeline, .json or .yaml (randomResizedCrop + horizontalFlip)', apply: (o, v) => (o.pipeline = v) },
-  { name: 'preset', type: 'string', value: 'NAME', help: 'a named pipeline instead of --pipeline: imagenet-train, imagenet-eval, randaugment, trivialaugment', apply: (o, v) => (o.preset = v) },
+  { name: 'preset', type: 'string', value: 'NAME', help: 'a named pipeline instead of --pipeline: imagenet-train, imagenet-eval, randaugment, trivialaugment', apply: (o, v) => (o.preset = v as PresetName) }, // checked when the run starts
   { name: 'augment', type: 'string', value: 'FILE', help: 'your own batch function (.ts/.mts/.js/.mjs, default export (batch, ctx) => batch), run after the pipeline', apply: (o, v) => (o.augment = v) },
   { name: 'record-params', type: 'boolean', help: 'add a params column with each row\'s sampled parameters (JSON)' },
   { name: 'batch-size', type: 'string', value: 'N', help: 'images per batch on GPU backends and for --augment; never changes the output (64)', apply: (o, v) => (o.batchSize = integer('batch-size', v)) },

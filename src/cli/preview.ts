@@ -1,6 +1,7 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
+import type { PresetName } from '../augment/presets.js';
 import { preview, type PreviewOptions } from '../preview.js';
 import { integer, parseCommandArgs, size } from './args.js';
 
@@ -45,7 +46,7 @@ export async function previewCommand(argv: string[]): Promise<number> {
   if (!v.output) throw new UsageError('missing -o/--output: the PNG file to write');
   const optional = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : integer(flag, raw));
   const options: PreviewOptions = {
-    source: parsed.positionals[0], pipeline: v.pipeline, preset: v.preset, size: v.size === undefined ? undefined : size(v.size),
+    source: parsed.positionals[0], pipeline: v.pipeline, preset: v.preset as PresetName | undefined, size: v.size === undefined ? undefined : size(v.size),
     rows: optional('-n', v.rows), copies: optional('--copies', v.copies), seed: optional('--seed', v.seed), split: v.split, imageColumn: v['image-column'],
     augment: v.augment, config: v.config, revision: v.revision, token: v.token, endpoint: v.endpoint,
   };
