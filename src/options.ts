@@ -100,8 +100,8 @@ export interface RemuxOptions {
   maxPixels?: number;
   /** Called about once a second and once at the end. */
   onProgress?: (progress: Progress) => void;
-  /** Called with notes worth telling the user (a split chosen for them, say). */
-  onNote?: (note: string) => void;
+  /** Called with notes worth telling the user (a split chosen for them, say); `kind` is `'backend'` for the line saying which backend runs (`--quiet` drops that one). */
+  onNote?: (note: string, kind?: 'backend') => void;
 }
 
 type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry' | 'augment' | 'pushToHub';

@@ -23,6 +23,17 @@ test('remux run writes a summary, and DuckDB reads the output with the Hugging F
   connection.closeSync();
 });
 
+test('--quiet prints nothing on stderr for a run that goes well (no backend line either); without it the backend line is one short line', async () => {
+  const quiet = cli('run', SAMPLE_PARQUET, '--out', await tempDir('cli-quiet'), '--size', '32', '--limit', '2', '--quiet');
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '');
+  assert.match(quiet.stdout, /wrote 2 rows/);
+  const chatty = cli('run', SAMPLE_PARQUET, '--out', await tempDir('cli-chatty'), '--size', '32', '--limit', '2');
+  const line = chatty.stderr.split('\n').find((l) => l.startsWith('remux: backend ')) ?? '';
+  assert.match(line, /^remux: backend \w+ \(auto/);
+  assert.ok(line.length <= 160, line);
+});
+
 test('bad usage is one line on stderr, exit code 2, no stack trace', async () => {
   const out = await tempDir('cli-bad');
   const cases: Array<[string[], string]> = [
@@ -95,6 +106,7 @@ test('several parquet files on the command line (a glob the shell expanded) are 
 test('remux doctor names Node, cores, codecs and every backend with whether it can run here, and for tensorflow the CUDA it would see', () => {
   const result = cli('doctor');
   assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stderr, '', "nothing on stderr: Dawn's driver warnings stay in the adapter probe's process");
   assert.match(result.stdout, new RegExp(`^node {8}${process.versions.node.replace(/\./g, '\\.')} `, 'm'));
   assert.match(result.stdout, /^cores {7}\d+ /m);
   assert.match(result.stdout, /^codecs {6}@julusian\/jpeg-turbo \d/m);
@@ -110,6 +122,16 @@ test('remux doctor names Node, cores, codecs and every backend with whether it c
     assert.match(result.stdout, /^ {14}limits: maxBufferSize \d+, maxStorageBufferBindingSize \d+, maxComputeWorkgroupsPerDimension \d+, maxComputeInvocationsPerWorkgroup \d+$/m);
   }
   else assert.match(result.stdout, /^ {2}webgpu {6}(webgpu adapter: |unavailable: )/m);
+});
+
+test('remux doctor --help prints its help and runs nothing; a stray argument is one line', () => {
+  const help = cli('doctor', '--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: remux doctor\n/);
+  assert.doesNotMatch(help.stdout, /^node /m, 'doctor did not run');
+  const stray = cli('doctor', 'now');
+  assert.equal(stray.stderr, 'remux: remux doctor takes no arguments, but was given now (see remux doctor --help)\n');
+  assert.equal(stray.status, 2);
 });
 
 test('docs/cli.md is the reference generated from the command definitions (npm run docs:cli)', async () => {

@@ -66,7 +66,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'push-to-hub', type: 'string', value: 'OWNER/NAME', help: 'upload each committed shard to this hub dataset repo (created if missing), then the card; needs --token or HF_TOKEN', apply: (o, v) => (o.pushToHub = v) },
   { name: 'delete-uploaded', type: 'boolean', help: 'with --push-to-hub: remove each local shard once the hub has it' },
   { name: 'resume', type: 'boolean', help: 'continue the interrupted run in --out (same options; a new run if --out is empty)' },
-  { name: 'quiet', type: 'boolean', help: 'no progress, only errors and the summary' },
+  { name: 'quiet', type: 'boolean', help: 'no progress and no backend line: errors, notes that need you, the summary' },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
 
