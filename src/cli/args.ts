@@ -102,8 +102,8 @@ function attachNegativeValues(argv: string[], options: ParserOptions): string[] 
   const longName = (token: string) => (token.startsWith('--') ? token.slice(2) : Object.keys(options).find((name) => token === `-${options[name].short}`));
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const name = longName(argv[i]);
     if (argv[i] === '--') return [...args, ...argv.slice(i)];
+    const name = longName(argv[i]);
     if (name !== undefined && options[name]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) args.push(`--${name}=${argv[++i]}`);
     else args.push(argv[i]);
   }

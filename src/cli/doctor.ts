@@ -7,7 +7,11 @@ import { codecVersions } from '../codec/libraries.js';
 import { messageOf, UsageError } from '../errors.js';
 import { parseFlags } from './args.js';
 
-export const DOCTOR_HELP = 'Usage: remux doctor\n\nPrints Node, cores, codecs, and for each backend whether it can run here (the WebGPU adapter:\nname, vendor, architecture, software or not).\n';
+export const DOCTOR_HELP = `Usage: remux doctor
+
+Prints Node, cores, codecs, and for each backend whether it can run here (the WebGPU adapter:
+name, vendor, architecture, software or not).
+`;
 
 /** The adapter limits that decide how remux splits a batch into dispatches. */
 const LIMITS = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup'];
