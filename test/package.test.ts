@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
 import { readOutput, tempDir } from './helpers/output.js';
@@ -37,6 +37,7 @@ async function appLockedTo(tarball: string, integrity: string, app: string): Pro
 
 test('the packed package installs into an empty folder and runs there: npx remux --help, a run, the library', async (t) => {
   const work = await tempDir('package');
+  t.after(() => rm(work, { recursive: true, force: true })); // ~300 MB of node_modules
   const packed = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], '.');
   assert.equal(packed.status, 0, packed.stderr);
   const [tarball] = JSON.parse(packed.stdout) as Array<{ filename: string; integrity: string; files: Array<{ path: string }> }>;
