@@ -1,12 +1,13 @@
 import { availableParallelism } from 'node:os';
-import type { StepSpec } from './augment/op.js';
+import type { OpStepSpec } from './augment/ops/index.js';
+import type { PresetName } from './augment/presets.js';
 import type { AugmentFunction } from './augment/userFunction.js';
 import { CODECS, type CodecName } from './codec/decode.js';
 import { FORMATS, type OutputFormat } from './codec/encode.js';
 import { wasmResampler } from '../kernels/wasm/resampleWasm.js';
 import { UsageError } from './errors.js';
 import type { RetryPolicy } from './source/http.js';
-import { invalid, isPositiveInteger, nonNegativeInteger, numberInRange, oneOf, positiveInteger, sizeOption } from './validate.js';
+import { DEFAULT_MAX_PIXELS, invalid, isPositiveInteger, nonNegativeInteger, numberInRange, oneOf, positiveInteger, sizeOption } from './validate.js';
 
 /** Progress of a running job, reported about once a second and once at the end. */
 export interface Progress {
@@ -33,15 +34,15 @@ export interface RemuxOptions {
   /** Seed of every random draw. Default 0. */
   seed?: number;
   /** Pipeline steps, or the path of a `.json`/`.yaml` file. Default: randomResizedCrop(size) + horizontalFlip. */
-  pipeline?: StepSpec[] | string;
+  pipeline?: OpStepSpec[] | string;
   /**
    * Your own batch augmentation, run after the pipeline on the selected backend: a module path
    * (.ts/.mts/.js/.mjs, default export) or the function itself. Without `pipeline`/`preset`, the
    * pipeline only resizes to `size`.
    */
   augment?: string | AugmentFunction;
-  /** A named pipeline instead of `pipeline`: `imagenet-train`, `imagenet-eval`. */
-  preset?: string;
+  /** A named pipeline instead of `pipeline`: `imagenet-train`, `imagenet-eval`, `randaugment`, `trivialaugment`. */
+  preset?: PresetName;
   /** Add a `params` column with each row's sampled parameters (JSON). Default false. */
   recordParams?: boolean;
   /** Decoded images per augment batch on batched (GPU) backends; the CPU backends work image by image. Never changes the output. Default 64. */
@@ -101,8 +102,8 @@ export interface RemuxOptions {
   maxPixels?: number;
   /** Called about once a second and once at the end. */
   onProgress?: (progress: Progress) => void;
-  /** Called with notes worth telling the user (a split chosen for them, say). */
-  onNote?: (note: string) => void;
+  /** Called with notes worth telling the user (a split chosen for them, say); `kind` is `'backend'` for the line saying which backend runs (`--quiet` drops that one). */
+  onNote?: (note: string, kind?: 'backend') => void;
 }
 
 type OptionalOptions = 'rowsPerShard' | 'split' | 'imageColumn' | 'labelColumn' | 'limit' | 'pipeline' | 'preset' | 'onProgress' | 'onNote' | 'signal' | 'config' | 'revision' | 'token' | 'endpoint' | 'retry' | 'augment' | 'pushToHub' | 'imageRoot';
@@ -138,7 +139,7 @@ function sliceOptions(options: RemuxOptions): { numShards: number; shardIndex: n
   return { numShards, shardIndex };
 }
 
-export const DEFAULT_MAX_PIXELS = 89_478_485;
+export { DEFAULT_MAX_PIXELS };
 export const TARGET_SHARD_BYTES = 256 * 1024 * 1024;
 
 /** Validates every option once, with the flag's name in the message, and fills the defaults. */
@@ -153,9 +154,10 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
   if (options.deleteUploaded && options.pushToHub === undefined) throw new UsageError('--delete-uploaded removes local shards once the hub has them: it needs --push-to-hub owner/name');
   const workers = options.workers ?? availableParallelism();
   if (!isPositiveInteger(workers)) throw invalid('--workers', 'positive integer', workers);
+  const maxPixels = positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS);
   return {
     ...options,
-    size: sizeOption('--size', options.size ?? 224),
+    size: sizeOption('--size', options.size ?? 224, maxPixels),
     copies: positiveInteger('--copies', options.copies ?? 1),
     seed: nonNegativeInteger('--seed', options.seed ?? 0),
     batchSize: positiveInteger('--batch-size', options.batchSize ?? 64),
@@ -174,7 +176,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     resume: options.resume ?? false,
     ...sliceOptions(options),
     recordParams: options.recordParams ?? false,
-    maxPixels: positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS),
+    maxPixels,
     deleteUploaded: options.deleteUploaded ?? false,
   };
 }

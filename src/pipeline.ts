@@ -87,7 +87,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   if (upload && push) await upload.ensureRepo(push);
   const start = await startOutput(plan, { ...outputFingerprint(options, source, spec, push), augment: augment?.fingerprint ?? null }, runRecord(options, source, spec, layout));
   // Said once the run really starts: after every check of the options, the source and the output.
-  if (backend.note) options.onNote?.(backend.note);
+  if (backend.note) options.onNote?.(backend.note, 'backend');
   if (start.note) options.onNote?.(start.note);
   const { journal } = start;
   const position = start.position ?? { sourceIndex: range.start, copy: 0 };

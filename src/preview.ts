@@ -1,4 +1,5 @@
-import type { StepSpec } from './augment/op.js';
+import type { OpStepSpec } from './augment/ops/index.js';
+import type { PresetName } from './augment/presets.js';
 import { choosePipeline, decodeDivisor } from './augment/pipeline.js';
 import { augmentImage } from './backend/cpu.js';
 import { startTfjs } from './backend/tfjs.js';
@@ -13,8 +14,8 @@ import { positiveInteger, nonNegativeInteger, sizeOption } from './validate.js';
 
 export interface PreviewOptions {
   source: string;
-  pipeline?: StepSpec[] | string;
-  preset?: string;
+  pipeline?: OpStepSpec[] | string;
+  preset?: PresetName;
   size?: number | [number, number];
   /** Source rows to show. Default 8. */
   rows?: number;
@@ -57,14 +58,14 @@ export async function preview(options: PreviewOptions): Promise<Buffer> {
     try {
       if (!row.bytes) throw new DecodeError(row.error ?? 'no image');
       const image = await decodeImage(row.bytes, { codec: 'auto', maxPixels: DEFAULT_MAX_PIXELS, divisorFor: (s) => decodeDivisor(steps, s) });
-      cells.push({ rgb: image.data, width: image.width, height: image.height, label: `row ${row.sourceIndex}` });
+      cells.push({ rgb: image.data, width: image.width, height: image.height, label: cellLabel(`row ${row.sourceIndex}`, row.label, source.labelNames) });
       let augmented: Array<{ data: Uint8Array; width: number; height: number }> = augmentImage(image, steps, seed, row.sourceIndex, copies);
       let labels: number[] | null = null;
       if (user) {
         const members = augmented.map((c, copy) => ({ ...c, sourceIndex: row.sourceIndex, copy, label: row.label }));
         ({ images: augmented, labels } = await runUserAugment(user.augment, user.tf, members, seed, source.labelNames, source.hasLabels));
       }
-      augmented.forEach((c, copy) => cells.push({ rgb: c.data, width: c.width, height: c.height, label: labels ? `copy ${copy}: label ${source.labelNames?.[labels[copy]] ?? labels[copy]}` : `copy ${copy}` }));
+      augmented.forEach((c, copy) => cells.push({ rgb: c.data, width: c.width, height: c.height, label: cellLabel(`copy ${copy}`, labels?.[copy] ?? null, source.labelNames) }));
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       cells.length = 0;
@@ -84,6 +85,15 @@ export async function preview(options: PreviewOptions): Promise<Buffer> {
   if (tiles.length === 0) throw new UsageError(`source ${options.source} has no rows to preview`);
   const width = (copies + 1) * (CELL + 4);
   return sharp({ create: { width, height: y, channels: 3, background: { r: 255, g: 255, b: 255 } } }).composite(tiles).png().toBuffer();
+}
+
+/**
+ * A cell's caption: `row 3: animal`, the class's ClassLabel name where the source has names, else
+ * `row 3: label 2`; copies are captioned with a label only when the user's function set one.
+ */
+export function cellLabel(what: string, label: number | null, names: readonly string[] | null): string {
+  if (label === null) return what;
+  return `${what}: ${names?.[label] ?? `label ${label}`}`;
 }
 
 function labelSvg(text: string): Buffer {

@@ -48,11 +48,20 @@ export function numberPair(where: string, value: unknown, lo: number, hi: number
   return [value[0], value[1]];
 }
 
-/** An output size: one positive integer (square, or shorter side for resize) or `[height, width]`. */
-export function sizeOption(where: string, value: unknown): number | [number, number] {
-  if (isPositiveInteger(value)) return value;
-  if (Array.isArray(value) && value.length === 2 && isPositiveInteger(value[0]) && isPositiveInteger(value[1])) return [value[0], value[1]];
-  throw invalid(where, 'positive integer or [height, width]', value);
+/** Images with more pixels are refused (decompression bombs): Pillow's limit. */
+export const DEFAULT_MAX_PIXELS = 89_478_485;
+
+/**
+ * An output size: one positive integer (square, or shorter side for resize) or `[height, width]`,
+ * of at most `maxPixels` pixels (`--max-pixels`, the limit on source images): a larger image would
+ * overflow the kernels' memory midway through the run, so it is refused before anything starts.
+ */
+export function sizeOption(where: string, value: unknown, maxPixels = DEFAULT_MAX_PIXELS): number | [number, number] {
+  const size = isPositiveInteger(value) ? value : Array.isArray(value) && value.length === 2 && isPositiveInteger(value[0]) && isPositiveInteger(value[1]) ? ([value[0], value[1]] as [number, number]) : null;
+  if (size === null) throw invalid(where, 'positive integer or [height, width]', value);
+  const pixels = typeof size === 'number' ? size * size : size[0] * size[1];
+  if (pixels > maxPixels) throw new UsageError(`expected a size of at most ${maxPixels} pixels (--max-pixels) for ${where} but received ${describe(value)} (${pixels} pixels)`);
+  return size;
 }
 
 /**

@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import jpeg from 'jpeg-js';
 import { parsePipeline, planSample } from '../src/augment/pipeline.js';
-import { remux } from '../src/index.js';
+import { remux, type OpStepSpec } from '../src/index.js';
 import { digest, imageBytes, readOutput, tempDir } from './helpers/output.js';
 import { SAMPLE_PARQUET } from './helpers/samplePhotos.js';
 
-const HEAVY = [
+const HEAVY: OpStepSpec[] = [
   { op: 'randomResizedCrop', size: 48 },
   { op: 'horizontalFlip' },
   { op: 'randomApply', p: 0.8, ops: [{ op: 'colorJitter', brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 }] },
@@ -54,5 +54,6 @@ test('--record-params stores each row’s parameters, exactly what the planner d
 
 test('--preset and --pipeline together are refused; an unknown preset lists the known ones', async () => {
   await assert.rejects(remux({ source: SAMPLE_PARQUET, out: await tempDir('x'), preset: 'imagenet-train', pipeline: [{ op: 'invert' }] }), /--preset and --pipeline both name a pipeline/);
+  // @ts-expect-error: not a preset (PresetName); JavaScript callers are refused when the run starts
   await assert.rejects(remux({ source: SAMPLE_PARQUET, out: await tempDir('x'), preset: 'imagenet' }), { message: 'expected one of imagenet-train, imagenet-eval, randaugment, trivialaugment for --preset but received "imagenet"' });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { remux, type RemuxOptions } from '../src/index.js';
+import { remux, type OpStepSpec, type RemuxOptions } from '../src/index.js';
 import { GAMMA_RANGE } from '../examples/randomGamma.js';
 import { SIDE_RANGE } from '../examples/cutout.js';
 import { MILD, RARE_CLASSES, STRONG } from '../examples/rareClassBoost.js';
@@ -12,7 +12,7 @@ import { SAMPLE_CLASSES, SAMPLE_PARQUET } from './helpers/samplePhotos.js';
 const SIZE = 40;
 const base: RemuxOptions = { source: SAMPLE_PARQUET, out: '', size: SIZE, copies: 2, format: 'raw', workers: 2 };
 /** What `--augment` runs first when no pipeline is given: the images sized, nothing random. */
-const SIZE_ONLY = [{ op: 'resize', size: SIZE }, { op: 'centerCrop', size: [SIZE, SIZE] }];
+const SIZE_ONLY: OpStepSpec[] = [{ op: 'resize', size: SIZE }, { op: 'centerCrop', size: [SIZE, SIZE] }];
 
 async function rows(options: Partial<RemuxOptions>) {
   const out = await tempDir('user-fn');

@@ -40,6 +40,14 @@ test('remux bench: bench.json with every figure for each backend on the same row
   assert.match(result.skipped.find((s) => s.name === 'tensorflow')?.reason ?? '', /^--backend tensorflow cannot start: neither @tensorflow\/tfjs-node-gpu nor @tensorflow\/tfjs-node is installed/);
   assert.equal(result.floor.images, 6);
   assert.ok(result.floor.codecMsPerImage > 0 && result.floor.imagesPerSecond > 0);
+  // The floor runs the identity runs' worker path: their pipeline (so their decode scale), and its
+  // ratio is CPU over CPU, so that it is the floor of the identity runs by construction.
+  for (const r of result.runs.filter((run) => run.kind === 'identity')) {
+    const manifest = JSON.parse(await readFile(`${out}/runs/${r.name.replace(/[^a-z0-9]+/g, '-')}/remux.json`, 'utf8')) as { pipeline: unknown };
+    assert.deepEqual(result.floor.pipeline, manifest.pipeline, `${r.name}: the floor's pipeline`);
+  }
+  for (const r of result.runs) assert.equal(r.cpuRatioToCodecFloor, r.cpuSecondsPer1000 / result.floor.cpuSecondsPer1000, r.name);
+  assert.doesNotMatch(run.stderr, /install our node backend/, "tfjs's banner for tfjs-node is not printed");
   for (const r of result.runs) {
     assert.deepEqual([r.rowsIn, r.rowsOut, r.skipped], [6, 6, 0], `${r.name}: the same rows`);
     for (const stage of STAGES) assert.ok(r.stages[stage].seconds > 0 && (r.stages[stage].imagesPerSecond ?? 0) > 0, `${r.name}: ${stage}`);

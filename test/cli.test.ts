@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { tempDir } from './helpers/output.js';
@@ -22,6 +23,17 @@ test('remux run writes a summary, and DuckDB reads the output with the Hugging F
   connection.closeSync();
 });
 
+test('--quiet prints nothing on stderr for a run that goes well (no backend line either); without it the backend line is one short line', async () => {
+  const quiet = cli('run', SAMPLE_PARQUET, '--out', await tempDir('cli-quiet'), '--size', '32', '--limit', '2', '--quiet');
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '');
+  assert.match(quiet.stdout, /wrote 2 rows/);
+  const chatty = cli('run', SAMPLE_PARQUET, '--out', await tempDir('cli-chatty'), '--size', '32', '--limit', '2');
+  const line = chatty.stderr.split('\n').find((l) => l.startsWith('remux: backend ')) ?? '';
+  assert.match(line, /^remux: backend \w+ \(auto/);
+  assert.ok(line.length <= 160, line);
+});
+
 test('bad usage is one line on stderr, exit code 2, no stack trace', async () => {
   const out = await tempDir('cli-bad');
   const cases: Array<[string[], string]> = [
@@ -32,14 +44,34 @@ test('bad usage is one line on stderr, exit code 2, no stack trace', async () =>
     [['run', SAMPLE_PARQUET], 'remux: missing --out: the directory to write the output to\n'],
     [['run', SAMPLE_PARQUET, '--out', out, '--format', 'gif'], 'remux: expected one of jpeg, png, webp, raw for --format but received "gif"\n'],
     [['run', SAMPLE_PARQUET, '--out', out, '--compression', 'lz4'], 'remux: expected one of zstd, snappy, none for --compression but received "lz4"\n'],
-    [['run', SAMPLE_PARQUET, '--out', out, '--size', '12x'], 'remux: expected an integer or HEIGHTxWIDTH for --size but received "12x"\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--size', '12x'], 'remux: expected a positive integer or HEIGHTxWIDTH for --size but received "12x"\n'],
     [['run', 'package.json', '--out', out], 'remux: source package.json: expected a .parquet file, a directory of parquet files or an image folder\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--copies', '-1'], 'remux: expected positive integer for --copies but received -1\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--seed', '-3'], 'remux: expected integer >= 0 for --seed but received -3\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--size', '-5'], 'remux: expected a positive integer or HEIGHTxWIDTH for --size but received "-5"\n'],
     [['frobnicate'], 'remux: unknown command "frobnicate": expected run, preview, finalize, bench or doctor (see remux --help)\n'],
   ];
   for (const [args, stderr] of cases) {
     const result = cli(...args);
     assert.equal(result.stderr, stderr, args.join(' '));
     assert.equal(result.status, 2, args.join(' '));
+  }
+});
+
+test('a size too large for the kernels (--size, or an op\'s size) is refused before anything is written, naming it and --max-pixels', async () => {
+  const dir = await tempDir('cli-huge');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(`${dir}/p.json`, JSON.stringify([{ op: 'resize', size: [30000, 4000] }]));
+  const cases: Array<[string[], string]> = [
+    [['--size', '20000'], 'remux: expected a size of at most 89478485 pixels (--max-pixels) for --size but received 20000 (400000000 pixels)\n'],
+    [['--size', '100x200', '--max-pixels', '10000'], 'remux: expected a size of at most 10000 pixels (--max-pixels) for --size but received [100,200] (20000 pixels)\n'],
+    [['--pipeline', `${dir}/p.json`], 'remux: expected a size of at most 89478485 pixels (--max-pixels) for pipeline[0] resize.size but received [30000,4000] (120000000 pixels)\n'],
+  ];
+  for (const [args, stderr] of cases) {
+    const result = cli('run', SAMPLE_PARQUET, '--out', `${dir}/out`, ...args);
+    assert.equal(result.stderr, stderr, args.join(' '));
+    assert.equal(result.status, 2, args.join(' '));
+    assert.equal(existsSync(`${dir}/out`), false, 'nothing is created in --out');
   }
 });
 
@@ -74,6 +106,7 @@ test('several parquet files on the command line (a glob the shell expanded) are 
 test('remux doctor names Node, cores, codecs and every backend with whether it can run here, and for tensorflow the CUDA it would see', () => {
   const result = cli('doctor');
   assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stderr, '', "nothing on stderr: Dawn's driver warnings stay in the adapter probe's process");
   assert.match(result.stdout, new RegExp(`^node {8}${process.versions.node.replace(/\./g, '\\.')} `, 'm'));
   assert.match(result.stdout, /^cores {7}\d+ /m);
   assert.match(result.stdout, /^codecs {6}@julusian\/jpeg-turbo \d/m);
@@ -89,6 +122,16 @@ test('remux doctor names Node, cores, codecs and every backend with whether it c
     assert.match(result.stdout, /^ {14}limits: maxBufferSize \d+, maxStorageBufferBindingSize \d+, maxComputeWorkgroupsPerDimension \d+, maxComputeInvocationsPerWorkgroup \d+$/m);
   }
   else assert.match(result.stdout, /^ {2}webgpu {6}(webgpu adapter: |unavailable: )/m);
+});
+
+test('remux doctor --help prints its help and runs nothing; a stray argument is one line', () => {
+  const help = cli('doctor', '--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: remux doctor\n/);
+  assert.doesNotMatch(help.stdout, /^node /m, 'doctor did not run');
+  const stray = cli('doctor', 'now');
+  assert.equal(stray.stderr, 'remux: remux doctor takes no arguments, but was given now (see remux doctor --help)\n');
+  assert.equal(stray.status, 2);
 });
 
 test('docs/cli.md is the reference generated from the command definitions (npm run docs:cli)', async () => {

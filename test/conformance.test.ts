@@ -40,7 +40,7 @@ for (const { kernels, skip } of IMPLEMENTATIONS) {
 
   test(`a whole run on --backend ${kernels} gives the pixels of --backend cpu within 1 level`, { skip }, async () => {
     const outs = { cpu: await tempDir('conf-cpu'), other: await tempDir(`conf-${kernels}`) };
-    const options = { source: SAMPLE_PARQUET, preset: 'imagenet-train', size: 56, copies: 2, format: 'raw' as const, limit: 12 };
+    const options = { source: SAMPLE_PARQUET, preset: 'imagenet-train' as const, size: 56, copies: 2, format: 'raw' as const, limit: 12 };
     await remux({ ...options, out: outs.cpu, backend: 'cpu' });
     await remux({ ...options, out: outs.other, backend: kernels });
     const [a, b] = [(await readOutput(outs.cpu)).rows, (await readOutput(outs.other)).rows];

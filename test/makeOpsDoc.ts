@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { OPS } from '../src/augment/ops/index.js';
+import { OPS, type OpStepSpec } from '../src/augment/ops/index.js';
 import { preview } from '../src/preview.js';
 import { MINIMAL_SPECS } from './helpers/opSpecs.js';
 import { SAMPLE_PHOTOS } from './helpers/samplePhotos.js';
@@ -21,8 +21,8 @@ await mkdir('docs/ops', { recursive: true });
 const sections: string[] = [];
 for (const name of OPS.keys()) {
   const spec = { ...MINIMAL_SPECS[name], ...SHOWN[name] };
-  const base = name === 'randomResizedCrop' || name === 'resize' || name === 'centerCrop' || name === 'randomCrop' ? [] : [{ op: 'resize', size: 160 }, { op: 'centerCrop', size: 160 }];
-  const png = await preview({ source: SAMPLE_PHOTOS, pipeline: [...base, spec], size: 160, rows: 2, copies: 3, seed: 1 });
+  const base: OpStepSpec[] = name === 'randomResizedCrop' || name === 'resize' || name === 'centerCrop' || name === 'randomCrop' ? [] : [{ op: 'resize', size: 160 }, { op: 'centerCrop', size: 160 }];
+  const png = await preview({ source: SAMPLE_PHOTOS, pipeline: [...base, spec as OpStepSpec /* looked up by name: checked when parsed */], size: 160, rows: 2, copies: 3, seed: 1 });
   await writeFile(`docs/ops/${name}.jpg`, await sharp(png).jpeg({ quality: 80 }).toBuffer());
   sections.push(`## ${name}\n\n\`${JSON.stringify(spec)}\`${base.length ? ' (after a resize and centre crop to 160)' : ''}\n\n![${name}](ops/${name}.jpg)\n`);
 }

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { preview } from '../src/preview.js';
+import { cellLabel, preview } from '../src/preview.js';
 import { tempDir } from './helpers/output.js';
-import { SAMPLE_PARQUET, SAMPLE_PHOTOS } from './helpers/samplePhotos.js';
+import { SAMPLE_CLASSES, SAMPLE_PARQUET, SAMPLE_PHOTOS } from './helpers/samplePhotos.js';
 
 test('preview draws one row per source image and one cell per copy, and repeats exactly', async () => {
   const png = await preview({ source: SAMPLE_PHOTOS, preset: 'imagenet-train', rows: 3, copies: 2, size: 64, seed: 4 });
@@ -24,6 +24,17 @@ test('remux preview writes the PNG it names, and refuses a missing -o in one lin
   const bad = spawnSync(process.execPath, ['dist/src/cli/main.js', 'preview', SAMPLE_PARQUET], { encoding: 'utf8' });
   assert.equal(bad.stderr, 'remux: missing -o/--output: the PNG file to write\n');
   assert.equal(bad.status, 2);
+});
+
+test('remux preview into a missing folder, or with a negative count, is one line naming it, exit code 2', async () => {
+  const dir = await tempDir('preview-missing');
+  const folder = `${dir}/no/such`;
+  const missing = spawnSync(process.execPath, ['dist/src/cli/main.js', 'preview', SAMPLE_PARQUET, '-n', '1', '-o', `${folder}/grid.png`], { encoding: 'utf8' });
+  assert.equal(missing.stderr, `remux: -o ${folder}/grid.png: folder ${folder} does not exist\n`);
+  assert.equal(missing.status, 2);
+  const negative = spawnSync(process.execPath, ['dist/src/cli/main.js', 'preview', SAMPLE_PARQUET, '-n', '-2', '-o', `${dir}/grid.png`], { encoding: 'utf8' });
+  assert.equal(negative.stderr, 'remux: expected positive integer for -n but received -2\n');
+  assert.equal(negative.status, 2);
 });
 
 test('preview --augment shows what your function does to each copy, reproducibly', async () => {
@@ -46,4 +57,11 @@ test('preview --augment shows what your function does to each copy, reproducibly
   for (let x = 164; x < a.info.width; x++) copyDiff += column(x);
   assert.equal(sourceDiff, 0);
   assert.ok(copyDiff > 0);
+});
+
+test('preview captions name the class: the ClassLabel name where the source has names, else the label id', () => {
+  assert.equal(cellLabel('row 3', 1, SAMPLE_CLASSES), 'row 3: nature');
+  assert.equal(cellLabel('row 3', 2, null), 'row 3: label 2');
+  assert.equal(cellLabel('copy 0', 0, SAMPLE_CLASSES), 'copy 0: animal');
+  assert.equal(cellLabel('copy 1', null, SAMPLE_CLASSES), 'copy 1');
 });

@@ -8,16 +8,28 @@ import { ShardWriter, type OutputRow } from '../src/sink/shardWriter.js';
 import { imageBytes, readOutput, tempDir } from './helpers/output.js';
 
 const schema = outputSchema({ format: 'jpeg', hasLabels: true, labelNames: ['a', 'b'], keptColumns: [], recordParams: false });
+/** Rows of each row group of a parquet file, from its footer. */
+async function rowGroupRows(path: string): Promise<number[]> {
+  const file = await ParquetFile.fromFile(await openAsBlob(path));
+  try {
+    const metadata = file.metadata();
+    return Array.from({ length: metadata.numRowGroups() }, (_, i) => metadata.rowGroup(i).numRows());
+  } finally {
+    file.free();
+  }
+}
+
 const row = (i: number, bytes = 1000): OutputRow => ({ image: new Uint8Array(bytes).fill(i % 256), path: `${i}.jpg`, label: i % 2, sourceIndex: i, copy: 0, keep: {}, params: null });
 
-test('shards are cut at rows-per-shard, row groups at row-group-size, and only complete files are .parquet', async () => {
+test('shards hold exactly rows-per-shard rows, row groups row-group-size (the last of a shard smaller), and only complete files are .parquet', async () => {
   const dir = await tempDir('writer');
   await import('node:fs/promises').then((fs) => fs.mkdir(`${dir}/data`));
   const writer = new ShardWriter({ dir: `${dir}/data`, prefix: 'train', schema, rowGroupSize: 10, imageCompression: 'snappy', rowsPerShard: 25, targetShardBytes: 1 });
   for (let i = 0; i < 60; i++) await writer.append(row(i));
   const shards = await writer.close();
-  // 25 rows per shard is rounded up to whole row groups: 30, 30.
-  assert.deepEqual(shards.map((s) => [s.file, s.rows]), [['train-00000.parquet', 30], ['train-00001.parquet', 30]]);
+  assert.deepEqual(shards.map((s) => [s.file, s.rows]), [['train-00000.parquet', 25], ['train-00001.parquet', 25], ['train-00002.parquet', 10]]);
+  assert.deepEqual(await rowGroupRows(`${dir}/data/train-00000.parquet`), [10, 10, 5]);
+  assert.deepEqual(await rowGroupRows(`${dir}/data/train-00002.parquet`), [10]);
   const { rows } = await readOutput(dir);
   assert.deepEqual(rows.map((r) => Number(r.source_index)), Array.from({ length: 60 }, (_, i) => i));
 });

@@ -89,30 +89,30 @@ function probes(p: { tensorflow?: TensorflowRuntime; adapter?: AdapterReport; wa
 }
 
 test('--backend auto: tensorflow on a GPU, then webgpu on a hardware adapter, then wasm, then cpu, in one line saying why', async () => {
-  const notInstalled = `tensorflow: ${NOT_INSTALLED}`;
+  const notInstalled = 'tensorflow: not installed';
   const here = await startBackend('auto', probes({ adapter: adapter(true) }));
   assert.equal(here.name, 'wasm');
   assert.equal(here.run, null);
-  assert.equal(here.note, `backend wasm (auto; not taken: ${notInstalled}; webgpu: software adapter llvmpipe, slower than wasm)`);
+  assert.equal(here.note, `backend wasm (auto; not taken: ${notInstalled}, webgpu: software adapter, slower than wasm; remux doctor says why)`);
 
   const noAdapter = await startBackend('auto', probes({ wasm: false }));
   assert.equal(noAdapter.name, 'cpu');
-  assert.equal(noAdapter.note, `backend cpu (auto; not taken: ${notInstalled}; webgpu: no WebGPU adapter found; wasm: the WASM kernels are missing (npm run build) or this Node has no WebAssembly SIMD)`);
+  assert.equal(noAdapter.note, `backend cpu (auto; not taken: ${notInstalled}, webgpu: no WebGPU adapter found, wasm: kernels missing or no WebAssembly SIMD; remux doctor says why)`);
 
   const wrongCuda = probes({ tensorflow: tfRuntime('@tensorflow/tfjs-node-gpu', false), adapter: adapter(false) });
   const gpu = await startBackend('auto', wrongCuda);
   assert.equal(gpu.name, 'webgpu');
   assert.deepEqual(wrongCuda.started, ['webgpu']);
   assert.ok(gpu.run);
-  assert.match(gpu.note ?? '', /^backend webgpu \(auto; webgpu adapter: NVIDIA H100 .*hardware adapter\); not taken: tensorflow: @tensorflow\/tfjs-node-gpu 4\.22\.0 \(TensorFlow 2\.9\.1\): loads but computes on the CPU: /);
+  assert.match(gpu.note ?? '', /^backend webgpu \(auto; NVIDIA H100[^;]*; not taken: tensorflow: @tensorflow\/tfjs-node-gpu computes on the CPU; remux doctor says why\)$/);
 
   const cuda = await startBackend('auto', probes({ tensorflow: tfRuntime('@tensorflow/tfjs-node-gpu', true), adapter: adapter(false) }));
   assert.equal(cuda.name, 'tensorflow');
-  assert.equal(cuda.note, 'backend tensorflow (auto; @tensorflow/tfjs-node-gpu 4.22.0 (TensorFlow 2.9.1): computes on the GPU)');
+  assert.equal(cuda.note, 'backend tensorflow (auto; @tensorflow/tfjs-node-gpu 4.22.0 on the GPU)');
 
   const cpuBuild = await startBackend('auto', probes({ tensorflow: tfRuntime('@tensorflow/tfjs-node', false), adapter: adapter(true) }));
   assert.equal(cpuBuild.name, 'wasm');
-  assert.match(cpuBuild.note ?? '', /not taken: tensorflow: @tensorflow\/tfjs-node 4\.22\.0 \(TensorFlow 2\.9\.1\): the CPU build of libtensorflow; webgpu: software adapter/);
+  assert.match(cpuBuild.note ?? '', /not taken: tensorflow: @tensorflow\/tfjs-node computes on the CPU, webgpu: software adapter/);
   assert.equal(autoLine('cpu', [], null), 'backend cpu (auto)');
 });
 
@@ -126,15 +126,16 @@ test('an explicit backend starts that one or fails: --backend tensorflow here is
 
 test('remux run: --backend tensorflow is a one-line error when it cannot start; the default (auto) says what it chose, and remux.json records it', { skip: installed.length > 0 ? 'tensorflow is installed here' : false }, async () => {
   const out = `${await tempDir('tf-cli')}/out`;
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/src/cli/main.js', 'run', SAMPLE_PARQUET, '--limit', '3', '--size', '32', '--quiet', ...args], { encoding: 'utf8' });
-  const failed = cli('--out', out, '--backend', 'tensorflow');
+  const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/src/cli/main.js', 'run', SAMPLE_PARQUET, '--limit', '3', '--size', '32', ...args], { encoding: 'utf8' });
+  const failed = cli('--out', out, '--backend', 'tensorflow', '--quiet');
   assert.equal(failed.status, 1);
   assert.equal(failed.stderr, `remux: --backend tensorflow cannot start: ${NOT_INSTALLED}\n`);
   assert.equal(existsSync(out), false, 'no output directory');
   const auto = cli('--out', out);
   assert.equal(auto.status, 0, auto.stderr);
   const line = auto.stderr.split('\n').find((l) => l.startsWith('remux: backend '));
-  assert.match(line ?? '', new RegExp(`^remux: backend (wasm|cpu|webgpu) \\(auto; .*not taken: tensorflow: ${NOT_INSTALLED.replace(/[()]/g, '\\$&')}`));
+  assert.ok((line ?? '').length <= 160, `one short line: ${line}`);
+  assert.match(line ?? '', /^remux: backend (wasm|cpu|webgpu) \(auto; .*not taken: tensorflow: not installed/);
   const { readFile } = await import('node:fs/promises');
   const manifest = JSON.parse(await readFile(`${out}/remux.json`, 'utf8')) as { options: { backend: string } };
   assert.equal(manifest.options.backend, /^remux: backend (\w+)/.exec(line ?? '')?.[1]);

@@ -121,7 +121,7 @@ test('webgpu: the composite (stock tfjs ops) batch runner of the tensorflow back
 
 test('webgpu: a whole run gives the decoded pixels of --backend cpu (raw within 1 level, JPEG within JPEG noise)', { skip }, async () => {
   gpu();
-  const options = { source: SAMPLE_PARQUET, preset: 'imagenet-train', size: 56, copies: 2, limit: 12, workers: 2 };
+  const options = { source: SAMPLE_PARQUET, preset: 'imagenet-train' as const, size: 56, copies: 2, limit: 12, workers: 2 };
   for (const format of ['raw', 'jpeg'] as const) {
     const outs = { cpu: await tempDir('gpu-cpu'), gpu: await tempDir('gpu-webgpu') };
     await remux({ ...options, format, out: outs.cpu, backend: 'cpu' });

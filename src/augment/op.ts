@@ -12,6 +12,8 @@ export interface StepSpec {
 export interface OpDefaults {
   /** `--size`: the output size of ops that have a `size` option. */
   size: number | [number, number];
+  /** `--max-pixels`: the largest output an op may ask for. Default: `DEFAULT_MAX_PIXELS`. */
+  maxPixels?: number;
 }
 
 /** Input pixels per output pixel along each axis; < 1 means the op enlarges. */

@@ -6,7 +6,7 @@ import { IDENTITY, multiply, scaleTranslate, type Mat3, type Placement, type Siz
 import type { OpDefaults, ParsedStep, PixelRatio, StepSpec } from './op.js';
 import type { Rgb, Stage } from './stages.js';
 import { OPS } from './ops/index.js';
-import { PRESETS } from './presets.js';
+import { isPresetName, PRESETS } from './presets.js';
 import { SampleRng } from './rng.js';
 
 export type PipelineStep = ParsedStep;
@@ -71,16 +71,15 @@ export async function loadPipelineFile(path: string): Promise<unknown> {
  * The pipeline a run asked for: a `--preset`, a `--pipeline` file or list, or the default, parsed
  * and validated with `--size` as the default size.
  */
-export async function choosePipeline(choice: { preset?: string; pipeline?: StepSpec[] | string; size: number | [number, number] }): Promise<PipelineStep[]> {
+export async function choosePipeline(choice: { preset?: string; pipeline?: StepSpec[] | string; size: number | [number, number]; maxPixels?: number }): Promise<PipelineStep[]> {
   let spec: unknown;
   if (choice.preset !== undefined) {
-    const preset = PRESETS[choice.preset];
-    if (!preset) throw invalid('--preset', `one of ${Object.keys(PRESETS).join(', ')}`, choice.preset);
+    if (!isPresetName(choice.preset)) throw invalid('--preset', `one of ${Object.keys(PRESETS).join(', ')}`, choice.preset);
     if (choice.pipeline !== undefined) throw new UsageError('--preset and --pipeline both name a pipeline: give one of them');
-    spec = preset(choice.size);
+    spec = PRESETS[choice.preset](choice.size);
   } else if (typeof choice.pipeline === 'string') spec = await loadPipelineFile(choice.pipeline);
   else spec = choice.pipeline ?? defaultPipelineSpec();
-  return parsePipeline(spec, { size: choice.size });
+  return parsePipeline(spec, { size: choice.size, maxPixels: choice.maxPixels });
 }
 
 /** The spec of a parsed pipeline with every default filled in: load → save → load gives the same. */

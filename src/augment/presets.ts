@@ -1,10 +1,10 @@
-import type { StepSpec } from './op.js';
+import type { OpStepSpec } from './ops/index.js';
 
 /**
  * Named pipelines for `--preset`. Sizes come from `--size`, so `--preset imagenet-train --size 160`
  * does what it says.
  */
-export const PRESETS: Record<string, (size: number | [number, number]) => StepSpec[]> = {
+export const PRESETS = {
   /** torchvision's classic ImageNet training recipe. */
   'imagenet-train': () => [
     { op: 'randomResizedCrop' },
@@ -20,4 +20,10 @@ export const PRESETS: Record<string, (size: number | [number, number]) => StepSp
   randaugment: () => [{ op: 'randomResizedCrop' }, { op: 'horizontalFlip' }, { op: 'randAugment', numOps: 2, magnitude: 9 }],
   /** TrivialAugmentWide after the usual crop and flip. */
   trivialaugment: () => [{ op: 'randomResizedCrop' }, { op: 'horizontalFlip' }, { op: 'trivialAugmentWide' }],
-};
+} satisfies Record<string, (size: number | [number, number]) => OpStepSpec[]>;
+
+/** The name of a preset: `'imagenet-train' | 'imagenet-eval' | 'randaugment' | 'trivialaugment'`. */
+export type PresetName = keyof typeof PRESETS;
+
+/** Whether `name` is a preset's (an own key: `toString` is not one). */
+export const isPresetName = (name: string): name is PresetName => Object.hasOwn(PRESETS, name);

@@ -10,7 +10,7 @@ import { messageOf } from '../errors.js';
 import type { BackendName, ConcreteBackend } from '../options.js';
 import type { BusyClock } from '../util/stageTime.js';
 import type { DeviceRunner } from './batched.js';
-import { cpuReason, startTensorflow, tensorflowLine, type TensorflowRuntime } from './tensorflow.js';
+import { cpuReason, NOT_INSTALLED, startTensorflow, tensorflowLine, type TensorflowRuntime } from './tensorflow.js';
 import { adapterLine, probeAdapter, startWebgpu, type AdapterReport, type WebgpuRuntime } from './webgpu.js';
 
 export interface StartedBackend {
@@ -35,6 +35,8 @@ export interface Probes {
 export const PROBES: Probes = { tensorflow: () => startTensorflow(), adapter: probeAdapter, webgpu: startWebgpu, wasm: () => wasmResampler() !== null };
 
 const why = (error: unknown) => messageOf(error).replace(/^--backend \w+ cannot start: /, '');
+/** A reason's first clause, for the one-line choice of `auto` (`remux doctor` prints the whole of it). */
+const brief = (reason: string) => (reason === NOT_INSTALLED ? 'not installed' : reason.split(/ \(|: /)[0]);
 
 /** Starts the requested backend; `auto` resolves to a concrete one. */
 export async function startBackend(requested: BackendName, probes: Probes = PROBES): Promise<StartedBackend> {
@@ -56,26 +58,29 @@ async function startAuto(probes: Probes): Promise<StartedBackend> {
   try {
     const tf = await probes.tensorflow();
     const reason = cpuReason(tf.report);
-    if (!reason) return { name: 'tensorflow', run: tf.run, tf: tf.tf, note: autoLine('tensorflow', skipped, tensorflowLine(tf.report)) };
-    skipped.push(`tensorflow: ${tensorflowLine(tf.report)}`);
+    if (!reason) return { name: 'tensorflow', run: tf.run, tf: tf.tf, note: autoLine('tensorflow', skipped, `${tf.report.package} ${tf.report.version} on the GPU`) };
+    skipped.push(`tensorflow: ${tf.report.package} computes on the CPU`);
   } catch (error) {
-    skipped.push(`tensorflow: ${why(error)}`);
+    skipped.push(`tensorflow: ${brief(why(error))}`);
   }
   try {
     const adapter = await probes.adapter();
-    if (!adapter.software) return { ...webgpuBackend(await probes.webgpu()), note: autoLine('webgpu', skipped, adapterLine(adapter)) };
-    skipped.push(`webgpu: software adapter ${adapter.name || adapter.description}, slower than wasm`);
+    if (!adapter.software) return { ...webgpuBackend(await probes.webgpu()), note: autoLine('webgpu', skipped, adapter.name || adapter.description) };
+    skipped.push('webgpu: software adapter, slower than wasm');
   } catch (error) {
-    skipped.push(`webgpu: ${why(error)}`);
+    skipped.push(`webgpu: ${brief(why(error))}`);
   }
   if (probes.wasm()) return { name: 'wasm', run: null, tf: null, note: autoLine('wasm', skipped, null) };
-  skipped.push('wasm: the WASM kernels are missing (npm run build) or this Node has no WebAssembly SIMD');
+  skipped.push('wasm: kernels missing or no WebAssembly SIMD');
   return { name: 'cpu', run: null, tf: null, note: autoLine('cpu', skipped, null) };
 }
 
-/** `backend wasm (auto; not taken: tensorflow: …; webgpu: …)`, with what the chosen one runs on. */
+/**
+ * One short line: `backend wasm (auto; not taken: tensorflow: not installed, webgpu: software
+ * adapter, slower than wasm; remux doctor says why)`, with what the chosen one runs on.
+ */
 export function autoLine(chosen: ConcreteBackend, skipped: readonly string[], detail: string | null): string {
-  const parts = [detail, skipped.length > 0 ? `not taken: ${skipped.join('; ')}` : null].filter((p) => p !== null);
+  const parts = [detail, skipped.length > 0 ? `not taken: ${skipped.join(', ')}; remux doctor says why` : null].filter((p) => p !== null);
   return `backend ${chosen} (auto${parts.length > 0 ? `; ${parts.join('; ')}` : ''})`;
 }
 

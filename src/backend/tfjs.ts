@@ -21,6 +21,15 @@ function registerChainedOps(tf: typeof tfjs): void {
 }
 
 /**
+ * tfjs's cpu backend greets Node users with a banner recommending tfjs-node on its first tensor
+ * (when `firstUse` is set and the `IS_NODE` flag holds): not our users' concern. Call it once
+ * the cpu backend is the current one; on any other backend it does nothing.
+ */
+export function skipNodeBanner(core: typeof tfjs): void {
+  if (core.getBackend() === 'cpu') (core.backend() as unknown as { firstUse: boolean }).firstUse = false;
+}
+
+/**
  * The TensorFlow.js a user's function gets: the device's own (`device`, already started by a GPU
  * backend), else tfjs's `cpuBackend` started here; the chained ops are added either way.
  */
@@ -31,8 +40,7 @@ export async function startTfjs(cpuBackend: 'cpu' | 'wasm', device: typeof tfjs 
   try {
     await (cpuBackend === 'wasm' ? import('@tensorflow/tfjs-backend-wasm') : import('@tensorflow/tfjs-backend-cpu'));
     if (!(await core.setBackend(cpuBackend))) throw new Error('setBackend returned false');
-    // The cpu backend greets Node users once with a banner recommending tfjs-node: not our users' concern.
-    if (cpuBackend === 'cpu') (core.backend() as unknown as { firstUse: boolean }).firstUse = false;
+    skipNodeBanner(core);
   } catch (error) {
     throw new RemuxError('ERR_REMUX_TFJS', `TensorFlow.js ${cpuBackend} backend did not start: ${messageOf(error)}`, { cause: error });
   }

@@ -1,6 +1,6 @@
 /**
  * `remux bench`: the same source rows through each available backend, with per-stage figures,
- * beside the codec floor (decode + encode alone, same codec and threads), the whole pipeline with
+ * beside the codec floor (decode + encode alone, as the identity runs' workers do them), the whole pipeline with
  * an identity augmentation (what the CPU still pays when a GPU does every pixel), and the pixel
  * programs as stock tfjs ops on each tfjs backend.
  */
@@ -8,11 +8,14 @@ import { availableParallelism, cpus } from 'node:os';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import { runBatchComposite } from '../../kernels/composite/runBatchComposite.js';
 import type { BatchSample } from '../../kernels/webgpu/batchLayout.js';
+import type { StepSpec } from '../augment/op.js';
 import { choosePipeline, decodeDivisor, pipelineToSpec, type PipelineStep } from '../augment/pipeline.js';
+import type { OpStepSpec } from '../augment/ops/index.js';
 import { planCopies } from '../backend/plans.js';
 import { startTensorflow } from '../backend/tensorflow.js';
+import { skipNodeBanner } from '../backend/tfjs.js';
 import { adapterLine, startWebgpu } from '../backend/webgpu.js';
-import { DecodeError, decodeImage, type RgbImage } from '../codec/decode.js';
+import { DecodeError, decodeImage } from '../codec/decode.js';
 import { WorkerPool } from '../codec/pool.js';
 import { RemuxError, messageOf } from '../errors.js';
 import { resolveOptions, type ConcreteBackend, type RemuxOptions, type ResolvedOptions } from '../options.js';
@@ -56,7 +59,7 @@ export interface RunItem {
   augmentShareOfWall: number;
   /** Batched backends: RGB bytes read and written by the augment stage per second of it, in GB/s. */
   augmentGBps: number | null;
-  /** This run's process CPU per image over the codec floor's decode + encode time per image. */
+  /** This run's process CPU per image over the codec floor's (the same measure, on the identity runs' worker path): ≥ 1 up to noise. */
   cpuRatioToCodecFloor: number;
   /** The backend's own line (adapter, library), when it has one. */
   note: string | null;
@@ -64,6 +67,8 @@ export interface RunItem {
 
 export interface FloorItem {
   name: string;
+  /** What the workers ran: the identity runs' pipeline, so their decode scale. */
+  pipeline: StepSpec[];
   images: number;
   threads: number;
   wallSeconds: number;
@@ -71,7 +76,7 @@ export interface FloorItem {
   cpuSecondsPer1000: number;
   decodeMsPerImage: number;
   encodeMsPerImage: number;
-  /** decode + encode, ms of a thread per image: the floor the ratios divide by. */
+  /** decode + encode, ms of a thread per image (busy time; the ratios divide by `cpuSecondsPer1000`, CPU like theirs). */
   codecMsPerImage: number;
 }
 
@@ -106,10 +111,9 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
   const { backends = ALL_BACKENDS, batchSizes = [32, 128, 512], compositeImages = 16, out, ...source } = options;
   const resolved = resolveOptions({ ...source, out, backend: 'cpu' });
   const steps = await choosePipeline(resolved);
-  const size = resolved.size;
-  const identity = [{ op: 'centerCrop', size }];
+  const identity: OpStepSpec[] = [{ op: 'centerCrop', size: resolved.size }];
   const rows = await readRows(resolved);
-  const floor = await codecFloor(resolved, rows, steps);
+  const floor = await codecFloor(resolved, rows, pipelineToSpec(await choosePipeline({ ...resolved, preset: undefined, pipeline: identity })));
   const runs: RunItem[] = [];
   const skipped: BenchResult['skipped'] = [];
   let gpu: { name: string; copyGBps: number } | null = null;
@@ -168,7 +172,7 @@ function runItem(name: string, kind: RunItem['kind'], batchSize: number | null, 
     stages,
     augmentShareOfWall: s.stageSeconds.augment / (s.wallSeconds * threads),
     augmentGBps: s.augmentBytes > 0 ? s.augmentBytes / s.stageSeconds.augment / 1e9 : null,
-    cpuRatioToCodecFloor: s.cpuSecondsPer1000 / floor.codecMsPerImage,
+    cpuRatioToCodecFloor: s.cpuSecondsPer1000 / floor.cpuSecondsPer1000,
     note,
   };
 }
@@ -188,13 +192,15 @@ async function readRows(options: ResolvedOptions): Promise<SourceRow[]> {
 }
 
 /**
- * Decode + encode alone, with the run's codec, threads and output format: each row decoded in a
- * worker at the reduced scale the pipeline allows (as the runs decode it), its centre cropped to the
- * output size, encoded in a worker. No source, no writer, no pixel work.
+ * What the identity runs do in their workers and nothing else: each row decoded, centre cropped and
+ * encoded in one call to a worker, with the identity pipeline (so the same decode scale), codec,
+ * threads and output format. No source, no writer, no pixels crossing threads: by construction
+ * the floor of every identity run's CPU per image. (It decoded at the pipeline's scale and sent
+ * pixels to and from the main thread for the crop, and came out above the identity runs.)
  */
-async function codecFloor(options: ResolvedOptions, rows: SourceRow[], steps: PipelineStep[]): Promise<FloorItem> {
+async function codecFloor(options: ResolvedOptions, rows: SourceRow[], identity: StepSpec[]): Promise<FloorItem> {
   const pool = new WorkerPool(options.workers, {
-    pipeline: pipelineToSpec(steps),
+    pipeline: identity,
     codec: options.codec,
     maxPixels: options.maxPixels,
     seed: options.seed,
@@ -203,15 +209,13 @@ async function codecFloor(options: ResolvedOptions, rows: SourceRow[], steps: Pi
     recordParams: false,
     backend: 'cpu',
   });
-  const [height, width] = Array.isArray(options.size) ? options.size : [options.size, options.size];
   const started = performance.now();
   const cpu = process.cpuUsage();
   let images = 0;
   try {
     const done = mapOrdered(fromArray(rows), options.workers * 8, async (row) => {
       try {
-        const { image } = await pool.decode(row.bytes!, row.sourceIndex);
-        await pool.encode(centre(image, width, height), []);
+        await pool.remux(row.bytes!, row.sourceIndex);
         images++;
       } catch (error) {
         if (!(error instanceof DecodeError)) throw error;
@@ -226,6 +230,7 @@ async function codecFloor(options: ResolvedOptions, rows: SourceRow[], steps: Pi
   const per = (seconds: number) => (images > 0 ? (seconds / images) * 1000 : 0);
   return {
     name: 'codec floor (decode + encode)',
+    pipeline: identity,
     images,
     threads: options.workers,
     wallSeconds,
@@ -235,17 +240,6 @@ async function codecFloor(options: ResolvedOptions, rows: SourceRow[], steps: Pi
     encodeMsPerImage: per(pool.stageSeconds.encode),
     codecMsPerImage: per(pool.stageSeconds.decode + pool.stageSeconds.encode),
   };
-}
-
-/** The centre `width × height` of an image (all of it where it is smaller). */
-export function centre(image: RgbImage, width: number, height: number): RgbImage {
-  const w = Math.min(width, image.width);
-  const h = Math.min(height, image.height);
-  const left = Math.floor((image.width - w) / 2);
-  const top = Math.floor((image.height - h) / 2);
-  const data = new Uint8Array(w * h * 3);
-  for (let y = 0; y < h; y++) data.set(image.data.subarray(((top + y) * image.width + left) * 3, ((top + y) * image.width + left + w) * 3), y * w * 3);
-  return { data, width: w, height: h };
 }
 
 /**
@@ -290,6 +284,7 @@ async function onTfjs(tf: typeof tfjs, name: string, load: () => Promise<unknown
   try {
     await load();
     if (!(await tf.setBackend(name))) return `tfjs's ${name} backend did not start`;
+    skipNodeBanner(tf);
   } catch (error) {
     return `tfjs's ${name} backend is not available: ${messageOf(error).split('\n')[0]}`;
   }

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { PresetName } from '../augment/presets.js';
 import type { RemuxOptions } from '../options.js';
 import { UsageError } from '../errors.js';
 import { invalid } from '../validate.js';
@@ -26,7 +27,7 @@ const number = (flag: string, raw: string): number => {
 /** `224` (square) or `HEIGHTxWIDTH` (`256x192`). */
 export const size = (raw: string): number | [number, number] => {
   const m = /^(\d+)(?:x(\d+))?$/.exec(raw.trim());
-  if (!m) throw invalid('--size', 'an integer or HEIGHTxWIDTH', raw);
+  if (!m) throw invalid('--size', 'a positive integer or HEIGHTxWIDTH', raw);
   return m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])];
 };
 
@@ -36,7 +37,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'copies', type: 'string', value: 'K', help: 'augmented copies of every source row (1)', apply: (o, v) => (o.copies = integer('copies', v)) },
   { name: 'seed', type: 'string', value: 'N', help: 'seed of every random draw (0)', apply: (o, v) => (o.seed = integer('seed', v)) },
   { name: 'pipeline', type: 'string', value: 'FILE', help: 'augmentation pipeline, .json or .yaml (randomResizedCrop + horizontalFlip)', apply: (o, v) => (o.pipeline = v) },
-  { name: 'preset', type: 'string', value: 'NAME', help: 'a named pipeline instead of --pipeline: imagenet-train, imagenet-eval, randaugment, trivialaugment', apply: (o, v) => (o.preset = v) },
+  { name: 'preset', type: 'string', value: 'NAME', help: 'a named pipeline instead of --pipeline: imagenet-train, imagenet-eval, randaugment, trivialaugment', apply: (o, v) => (o.preset = v as PresetName) }, // checked when the run starts
   { name: 'augment', type: 'string', value: 'FILE', help: 'your own batch function (.ts/.mts/.js/.mjs, default export (batch, ctx) => batch), run after the pipeline', apply: (o, v) => (o.augment = v) },
   { name: 'record-params', type: 'boolean', help: 'add a params column with each row\'s sampled parameters (JSON)' },
   { name: 'batch-size', type: 'string', value: 'N', help: 'images per batch on GPU backends and for --augment; never changes the output (64)', apply: (o, v) => (o.batchSize = integer('batch-size', v)) },
@@ -45,7 +46,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'quality', type: 'string', value: 'Q', help: 'JPEG/WebP quality 1-100 (90)', apply: (o, v) => (o.quality = number('quality', v)) },
   { name: 'backend', type: 'string', value: 'B', help: 'pixel kernels: auto, tensorflow (tfjs-node-gpu, batched), webgpu (WGSL on the GPU, batched), wasm (WASM SIMD) or cpu (TypeScript reference); auto takes a GPU when there is a hardware one, else wasm, and says why (auto)', apply: (o, v) => (o.backend = v as RemuxOptions['backend']) },
   { name: 'codec', type: 'string', value: 'C', help: 'JPEG codec: auto, jpeg-turbo, sharp or jpeg-js (auto)', apply: (o, v) => (o.codec = v as RemuxOptions['codec']) },
-  { name: 'rows-per-shard', type: 'string', value: 'N', help: 'rows per parquet shard (sized for ~256 MB shards)', apply: (o, v) => (o.rowsPerShard = integer('rows-per-shard', v)) },
+  { name: 'rows-per-shard', type: 'string', value: 'N', help: 'rows per parquet shard, exactly (sized for ~256 MB shards)', apply: (o, v) => (o.rowsPerShard = integer('rows-per-shard', v)) },
   { name: 'row-group-size', type: 'string', value: 'N', help: 'rows per parquet row group (100)', apply: (o, v) => (o.rowGroupSize = integer('row-group-size', v)) },
   { name: 'compression', type: 'string', value: 'C', help: 'parquet compression of the image column: zstd, snappy or none (zstd)', apply: (o, v) => (o.compression = v as RemuxOptions['compression']) },
   { name: 'split', type: 'string', value: 'NAME', help: 'split to read when the source has several (train)', apply: (o, v) => (o.split = v) },
@@ -66,7 +67,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'push-to-hub', type: 'string', value: 'OWNER/NAME', help: 'upload each committed shard to this hub dataset repo (created if missing), then the card; needs --token or HF_TOKEN', apply: (o, v) => (o.pushToHub = v) },
   { name: 'delete-uploaded', type: 'boolean', help: 'with --push-to-hub: remove each local shard once the hub has it' },
   { name: 'resume', type: 'boolean', help: 'continue the interrupted run in --out (same options; a new run if --out is empty)' },
-  { name: 'quiet', type: 'boolean', help: 'no progress, only errors and the summary' },
+  { name: 'quiet', type: 'boolean', help: 'no progress and no backend line: errors, notes that need you, the summary' },
   { name: 'help', type: 'boolean', help: 'show this help' },
 ];
 
@@ -76,20 +77,38 @@ export interface RunCommand {
   help: boolean;
 }
 
+type ParserOptions = NonNullable<ParseArgsConfig['options']>;
+
 /** Parses a command's arguments against its flags; unknown flags are `UsageError`s pointing at its help. */
 export function parseFlags(argv: string[], flags: readonly Flag[], command: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  const config: ParseArgsConfig = {
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: Object.fromEntries(flags.map((f) => [f.name, { type: f.type }])),
-  };
+  return parseCommandArgs(argv, Object.fromEntries(flags.map((f) => [f.name, { type: f.type }])), command);
+}
+
+/** `parseArgs` for a command's options (short ones too), with its errors as `UsageError`s pointing at the command's help. */
+export function parseCommandArgs(argv: string[], options: ParserOptions, command: string): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
-    const parsed = parseArgs(config);
+    const parsed = parseArgs({ args: attachNegativeValues(argv, options), allowPositionals: true, strict: true, options });
     return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}. See remux ${command} --help`);
   }
+}
+
+/**
+ * `--copies -1` as `--copies=-1`: `parseArgs` refuses a value that starts with a dash as
+ * ambiguous, so a negative number would get its three-line advice instead of the option's own
+ * one-line check (`expected positive integer for --copies but received -1`).
+ */
+function attachNegativeValues(argv: string[], options: ParserOptions): string[] {
+  const longName = (token: string) => (token.startsWith('--') ? token.slice(2) : Object.keys(options).find((name) => token === `-${options[name].short}`));
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return [...args, ...argv.slice(i)];
+    const name = longName(argv[i]);
+    if (name !== undefined && options[name]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) args.push(`--${name}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
+  return args;
 }
 
 /** Parses `remux run` arguments; unknown flags and bad values are `UsageError`s naming the flag. */

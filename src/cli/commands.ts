@@ -16,7 +16,7 @@ export const COMMANDS: Command[] = [
   { name: 'preview', usage: 'remux preview <source> -o <grid.png> [...]', summary: 'contact sheet of augmented copies (remux preview --help)', help: async () => (await import('./preview.js')).PREVIEW_HELP },
   { name: 'finalize', usage: 'remux finalize <out> [<more outs>…]', summary: 'join the slices of a partitioned run (remux finalize --help)', help: async () => (await import('./finalize.js')).FINALIZE_HELP },
   { name: 'bench', usage: 'remux bench <source> --out <dir> [...]', summary: 'CPU vs GPU throughput per backend and stage (remux bench --help)', help: async () => (await import('./bench.js')).benchHelp() },
-  { name: 'doctor', usage: 'remux doctor', summary: 'what this machine offers: Node, cores, codecs, backends, GPU adapter', help: async () => 'Usage: remux doctor\n\nPrints Node, cores, codecs, and for each backend whether it can run here (the WebGPU adapter:\nname, vendor, architecture, software or not).\n' },
+  { name: 'doctor', usage: 'remux doctor', summary: 'what this machine offers: Node, cores, codecs, backends, GPU adapter', help: async () => (await import('./doctor.js')).DOCTOR_HELP },
 ];
 
 export function mainHelp(version: string): string {

@@ -2,9 +2,16 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { wasmResampler } from '../../kernels/wasm/resampleWasm.js';
 import { cudaLibraries, missingForTensorflow, nvidiaGpus } from '../backend/cuda.js';
 import { installedTensorflow, startTensorflow, tensorflowLine } from '../backend/tensorflow.js';
-import { adapterLine, startWebgpu } from '../backend/webgpu.js';
+import { adapterLine, probeAdapter } from '../backend/webgpu.js';
 import { codecVersions } from '../codec/libraries.js';
-import { messageOf } from '../errors.js';
+import { messageOf, UsageError } from '../errors.js';
+import { parseFlags } from './args.js';
+
+export const DOCTOR_HELP = `Usage: remux doctor
+
+Prints Node, cores, codecs, and for each backend whether it can run here (the WebGPU adapter:
+name, vendor, architecture, software or not).
+`;
 
 /** The adapter limits that decide how remux splits a batch into dispatches. */
 const LIMITS = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupsPerDimension', 'maxComputeInvocationsPerWorkgroup'];
@@ -30,7 +37,8 @@ async function tensorflowLines(): Promise<string[]> {
 async function backendLines(): Promise<string[]> {
   const lines = await tensorflowLines();
   try {
-    const { adapter } = await startWebgpu();
+    // Asked in a child process, as --backend auto does: Dawn's driver warnings stay off our stderr.
+    const adapter = await probeAdapter();
     lines.push(`  webgpu      ${adapterLine(adapter)}`, `              limits: ${LIMITS.map((name) => `${name} ${adapter.limits[name]}`).join(', ')}`);
   } catch (error) {
     lines.push(`  webgpu      unavailable: ${messageOf(error).replace(/^--backend webgpu cannot start: /, '')}`);
@@ -41,7 +49,13 @@ async function backendLines(): Promise<string[]> {
 }
 
 /** `remux doctor`: what this machine offers remux. Returns the exit code. */
-export async function doctorCommand(version: string): Promise<number> {
+export async function doctorCommand(argv: string[], version: string): Promise<number> {
+  const { values, positionals } = parseFlags(argv, [{ name: 'help', type: 'boolean', help: 'show this help' }], 'doctor');
+  if (values.help) {
+    process.stdout.write(DOCTOR_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`remux doctor takes no arguments, but was given ${positionals.join(' ')} (see remux doctor --help)`);
   const codecs = Object.entries(codecVersions()).map(([name, v]) => `${name} ${v ?? 'missing'}`).join(', ');
   const lines = [
     `remux ${version}`,

@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'preview') return (await import('./preview.js')).previewCommand(rest);
   if (command === 'finalize') return (await import('./finalize.js')).finalizeCommand(rest);
   if (command === 'bench') return (await import('./bench.js')).benchCommand(rest).then((code) => process.exit(code)); // Dawn keeps the event loop alive
-  if (command === 'doctor') return (await import('./doctor.js')).doctorCommand(version).then((code) => process.exit(code)); // Dawn keeps the event loop alive
+  if (command === 'doctor') return (await import('./doctor.js')).doctorCommand(rest, version).then((code) => process.exit(code)); // Dawn keeps the event loop alive
   if (command !== 'run') throw new UsageError(`unknown command ${JSON.stringify(command)}: expected run, preview, finalize, bench or doctor (see remux --help)`);
   const { parseRunArgs, runHelp } = await import('./args.js');
   const { options, quiet, help } = parseRunArgs(rest);
@@ -39,7 +39,9 @@ async function main(argv: string[]): Promise<number> {
     ...options,
     signal: stop.signal,
     onProgress: quiet ? undefined : (p) => progress.update(p),
-    onNote: (note) => process.stderr.write(`remux: ${note}\n`),
+    onNote: (note, kind) => {
+      if (!(quiet && kind === 'backend')) process.stderr.write(`remux: ${note}\n`);
+    },
   }).finally(() => {
     progress.done();
     stop.dispose();

@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { RemuxError, UsageError, messageOf } from '../errors.js';
+import type { PresetName } from '../augment/presets.js';
 import { preview, type PreviewOptions } from '../preview.js';
-import { integer, size } from './args.js';
+import { integer, parseCommandArgs, size } from './args.js';
 
 export const PREVIEW_HELP = `Usage: remux preview <source> -o <grid.png> [options]
 
@@ -26,36 +27,41 @@ Options:
 
 /** `remux preview`: returns the exit code. */
 export async function previewCommand(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        output: { type: 'string', short: 'o' }, pipeline: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' },
-        rows: { type: 'string', short: 'n' }, copies: { type: 'string' }, seed: { type: 'string' }, split: { type: 'string' },
-        'image-column': { type: 'string' }, augment: { type: 'string' }, config: { type: 'string' }, revision: { type: 'string' },
-        token: { type: 'string' }, endpoint: { type: 'string' }, help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '')}. See remux preview --help`);
-  }
-  const v = parsed.values;
-  if (v.help) {
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      output: { type: 'string', short: 'o' }, pipeline: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' },
+      rows: { type: 'string', short: 'n' }, copies: { type: 'string' }, seed: { type: 'string' }, split: { type: 'string' },
+      'image-column': { type: 'string' }, augment: { type: 'string' }, config: { type: 'string' }, revision: { type: 'string' },
+      token: { type: 'string' }, endpoint: { type: 'string' }, help: { type: 'boolean' },
+    },
+    'preview',
+  );
+  if (parsed.values.help) {
     process.stdout.write(PREVIEW_HELP);
     return 0;
   }
+  const v = parsed.values as Record<string, string | undefined>; // every option but --help takes a value
   if (parsed.positionals.length !== 1) throw new UsageError('expected one source: remux preview <source> -o <grid.png>');
   if (!v.output) throw new UsageError('missing -o/--output: the PNG file to write');
   const optional = (flag: string, raw: string | undefined) => (raw === undefined ? undefined : integer(flag, raw));
   const options: PreviewOptions = {
-    source: parsed.positionals[0], pipeline: v.pipeline, preset: v.preset, size: v.size === undefined ? undefined : size(v.size),
+    source: parsed.positionals[0], pipeline: v.pipeline, preset: v.preset as PresetName | undefined, size: v.size === undefined ? undefined : size(v.size),
     rows: optional('-n', v.rows), copies: optional('--copies', v.copies), seed: optional('--seed', v.seed), split: v.split, imageColumn: v['image-column'],
     augment: v.augment, config: v.config, revision: v.revision, token: v.token, endpoint: v.endpoint,
   };
-  await writeFile(v.output, await preview(options));
+  await checkFolder(v.output);
+  const png = await preview(options);
+  await writeFile(v.output, png).catch((error: unknown) => {
+    throw new RemuxError('ERR_REMUX_WRITE', `cannot write -o ${v.output}: ${messageOf(error)}`);
+  });
   process.stdout.write(`remux: wrote ${v.output}\n`);
   return 0;
+}
+
+/** The PNG's folder must exist before the preview is drawn: saying so at the end would waste the work. */
+async function checkFolder(output: string): Promise<void> {
+  const folder = dirname(output);
+  const info = await stat(folder).catch(() => null);
+  if (!info?.isDirectory()) throw new UsageError(`-o ${output}: folder ${folder} ${info ? 'is a file' : 'does not exist'}`);
 }

@@ -16,8 +16,8 @@ import { secondsSince } from '../util/stageTime.js';
 type Success = Extract<WorkerResponse, { ok: true }>;
 
 const init = workerData as WorkerInit;
-// The spec arrives with every default filled in, so the defaults passed here are never used.
-const steps = parsePipeline(init.pipeline, { size: 1 });
+// The spec arrives with every default filled in, so the default size passed here is never used.
+const steps = parsePipeline(init.pipeline, { size: 1, maxPixels: init.maxPixels });
 const decodeOptions: DecodeOptions = { codec: init.codec, maxPixels: init.maxPixels, divisorFor: (size) => decodeDivisor(steps, size) };
 useSingleThreadedSharp();
 

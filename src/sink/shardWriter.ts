@@ -87,7 +87,16 @@ export class ShardWriter {
 
   async append(row: OutputRow): Promise<void> {
     this.pending.push(row);
-    if (this.pending.length >= this.options.rowGroupSize) await this.flushRowGroup();
+    if (this.pending.length >= this.rowGroupRows()) await this.flushRowGroup();
+  }
+
+  /**
+   * A row group ends at `rowGroupSize` rows, or sooner where the shard ends, so that a shard holds
+   * exactly `rowsPerShard` rows (its last row group smaller) rather than whole row groups.
+   */
+  private rowGroupRows(): number {
+    if (this.rowsPerShard === undefined) return this.options.rowGroupSize;
+    return Math.min(this.options.rowGroupSize, this.rowsPerShard - (this.shard?.rows ?? 0));
   }
 
   /** Writes what is buffered and commits the open shard. */

@@ -1,6 +1,7 @@
 import type { StepSpec } from '../../src/augment/op.js';
+import type { OpName, OpStepSpec } from '../../src/augment/ops/index.js';
 
-/** A minimal valid spec of every op: the completeness test fails when an op is missing here. */
+/** A minimal valid spec of every op: tsc (and the completeness test) fails when an op is missing here. */
 export const MINIMAL_SPECS: Record<string, StepSpec> = {
   randomResizedCrop: { op: 'randomResizedCrop' },
   resize: { op: 'resize' },
@@ -27,4 +28,4 @@ export const MINIMAL_SPECS: Record<string, StepSpec> = {
   randAugment: { op: 'randAugment' },
   trivialAugmentWide: { op: 'trivialAugmentWide' },
   autoAugment: { op: 'autoAugment' },
-};
+} satisfies Record<OpName, OpStepSpec>;

@@ -19,7 +19,7 @@ export const centerCrop: GeometryOp<CenterCropOptions, Record<string, never>> = 
   kind: 'geometry',
   parse(spec, where, defaults) {
     checkKnownOptions(spec, where, ['size']);
-    return { size: sizeOption(`${where}.size`, spec.size ?? defaults.size) };
+    return { size: sizeOption(`${where}.size`, spec.size ?? defaults.size, defaults.maxPixels) };
   },
   outputSize: (options) => sizeToHW(options.size),
   sample: () => ({}),

@@ -29,7 +29,7 @@ export const randomCrop: GeometryOp<RandomCropOptions, { top: number; left: numb
     const padIfNeeded = spec.padIfNeeded ?? false;
     if (typeof padIfNeeded !== 'boolean') throw invalid(`${where}.padIfNeeded`, 'true or false', padIfNeeded);
     return {
-      size: sizeOption(`${where}.size`, spec.size ?? defaults.size),
+      size: sizeOption(`${where}.size`, spec.size ?? defaults.size, defaults.maxPixels),
       padding: parsePadding(`${where}.padding`, spec.padding ?? 0),
       padIfNeeded,
       fill: fillColour(`${where}.fill`, spec.fill ?? 0),

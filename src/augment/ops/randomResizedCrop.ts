@@ -33,7 +33,7 @@ export const randomResizedCrop: GeometryOp<RandomResizedCropOptions, CropBox> = 
     checkKnownOptions(spec, where, ['size', 'scale', 'ratio']);
     const ratio = numberPair(`${where}.ratio`, spec.ratio ?? [3 / 4, 4 / 3], 1e-6, 1e6);
     return {
-      size: sizeOption(`${where}.size`, spec.size ?? defaults.size),
+      size: sizeOption(`${where}.size`, spec.size ?? defaults.size, defaults.maxPixels),
       scale: numberPair(`${where}.scale`, spec.scale ?? [0.08, 1], 1e-6, 1),
       ratio,
     };

@@ -22,7 +22,7 @@ export const resize: GeometryOp<ResizeOptions, Record<string, never>> = {
   kind: 'geometry',
   parse(spec, where, defaults) {
     checkKnownOptions(spec, where, ['size', 'maxSize']);
-    const size = sizeOption(`${where}.size`, spec.size ?? defaults.size);
+    const size = sizeOption(`${where}.size`, spec.size ?? defaults.size, defaults.maxPixels);
     const maxSize = spec.maxSize ?? null;
     if (maxSize !== null) {
       if (!isPositiveInteger(maxSize)) throw invalid(`${where}.maxSize`, 'positive integer', maxSize);
