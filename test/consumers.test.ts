@@ -41,12 +41,12 @@ async function probeTrain(out: string): Promise<SplitReport> {
   return split;
 }
 
-test('kept columns of every Arrow type load with the source’s features and values, with or without its metadata', { skip }, async () => {
+test('kept columns of every Arrow type load with the source’s features and values, with its metadata, without it, or with older datasets’ metadata', { skip }, async () => {
   const fixtures = await tempDir('py-fixture');
   const source = await runPython<{ rows: Record<string, unknown>[]; features: Record<string, unknown> }>(python(), 'make_fixture.py', [fixtures]);
   const { image: _image, label: labelFeature, ...keptFeatures } = source.features;
   const keepColumns = Object.keys(keptFeatures);
-  for (const [fixture, label] of [['datasets', labelFeature], ['plain', { dtype: 'int64', _type: 'Value' }]] as const) {
+  for (const [fixture, label] of [['datasets', labelFeature], ['plain', { dtype: 'int64', _type: 'Value' }], ['legacy', labelFeature]] as const) {
     const out = await tempDir(`py-keep-${fixture}`);
     await remux({ ...quiet, source: `${fixtures}/${fixture}`, out, size: [32, 24], keepColumns });
     const split = await probeTrain(out);

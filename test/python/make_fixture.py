@@ -4,7 +4,9 @@
 
 <dir>/datasets/train.parquet is written by `datasets` itself (its features in the `huggingface`
 metadata); <dir>/plain/train.parquet holds the same table without that metadata, so remux has to
-derive every feature from the Arrow types. Prints the rows' non-image values as JSON.
+derive every feature from the Arrow types; <dir>/legacy/train.parquet has the metadata older
+`datasets` wrote for the same lists (`Sequence`, `[feature]`). Prints the rows' non-image values
+and the features as JSON.
 """
 import datetime
 import io
@@ -66,13 +68,24 @@ def columns():
     }
 
 
+def legacy_features():
+    """FEATURES as datasets 2.x wrote them: lists as `Sequence` or as a one-element list."""
+    features = FEATURES.to_dict()
+    features["tags"] = {"feature": {"dtype": "string", "_type": "Value"}, "length": -1, "_type": "Sequence"}
+    features["box"] = {"feature": {"dtype": "float32", "_type": "Value"}, "length": 4, "_type": "Sequence"}
+    features["objs"] = [{"k": {"dtype": "int64", "_type": "Value"}}]
+    return features
+
+
 def main(root):
-    os.makedirs(f"{root}/datasets", exist_ok=True)
-    os.makedirs(f"{root}/plain", exist_ok=True)
+    for folder in ["datasets", "plain", "legacy"]:
+        os.makedirs(f"{root}/{folder}", exist_ok=True)
     ds = datasets.Dataset.from_dict(columns(), features=FEATURES)
     ds.to_parquet(f"{root}/datasets/train.parquet")
     table = pq.read_table(f"{root}/datasets/train.parquet")
     pq.write_table(table.replace_schema_metadata(None), f"{root}/plain/train.parquet")
+    legacy = {b"huggingface": json.dumps({"info": {"features": legacy_features()}})}
+    pq.write_table(table.replace_schema_metadata(legacy), f"{root}/legacy/train.parquet")
     rows = ds.remove_columns("image").to_list()
     print(json.dumps({"rows": [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in r.items()} for r in rows], "features": FEATURES.to_dict()}))
 
