@@ -284,7 +284,6 @@ function rawPixels(rows: OutputRow[]): Data {
   const sizes = rows.map((r) => r.size!);
   const pixels = sizes.reduce((n, s) => n + s.width * s.height, 0);
   const bytes = new Uint8Array(pixels * 3);
-  const pixelOffsets = new Int32Array(pixels + 1).map((_, i) => i * 3);
   const rowOffsets = new Int32Array(sizes.reduce((n, s) => n + s.height, 0) + 1);
   const imageOffsets = new Int32Array(rows.length + 1);
   let [byte, row] = [0, 0];
@@ -295,9 +294,16 @@ function rawPixels(rows: OutputRow[]): Data {
     imageOffsets[i + 1] = row;
   });
   const values = makeData({ type: pixelType.children[0].type, length: bytes.length, nullCount: 0, data: bytes });
-  const pixelLists = makeData({ type: pixelType, length: pixels, nullCount: 0, valueOffsets: pixelOffsets, child: values });
+  const pixelLists = makeData({ type: pixelType, length: pixels, nullCount: 0, valueOffsets: pixelOffsets(pixels), child: values });
   const rowLists = makeData({ type: rowType, length: rowOffsets.length - 1, nullCount: 0, valueOffsets: rowOffsets, child: pixelLists });
   return makeData({ type: RAW_IMAGE_TYPE, length: rows.length, nullCount: 0, valueOffsets: imageOffsets, child: rowLists });
+}
+
+/** 0, 3, 6, …: the same for every row group, so made once (a row group of 224² images has 5 M of them) and grown as needed. */
+let pixelOffsetsMade = new Int32Array(1);
+function pixelOffsets(pixels: number): Int32Array {
+  if (pixelOffsetsMade.length <= pixels) pixelOffsetsMade = new Int32Array(pixels + 1).map((_, i) => i * 3);
+  return pixelOffsetsMade.subarray(0, pixels + 1);
 }
 
 function valueOf(column: string, isStruct: boolean, row: OutputRow): unknown {
