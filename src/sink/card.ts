@@ -63,7 +63,7 @@ ds = load_dataset("path/to/this/folder", split="${input.split}")
  * `dtype: image`, `dtype: {class_label: {names: {'0': …}}}`, `list: string`, `struct: [{name, dtype}]`, …
  * A feature the card cannot spell makes `load_dataset` read the column as `{}` and fail.
  */
-export function cardFeature(feature: unknown): Record<string, unknown> {
+function cardFeature(feature: unknown): Record<string, unknown> {
   if (Array.isArray(feature)) return simplify({ list: simplify(cardFeature(feature[0])) });
   const { _type, ...rest } = feature as Record<string, unknown>;
   if (_type === 'List' || _type === 'LargeList') {

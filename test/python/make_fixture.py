@@ -37,6 +37,7 @@ FEATURES = Features({
     "meta": {"w": Value("int32"), "src": Value("string")},
     "objs": List({"k": Value("int64")}),
     "when": Value("timestamp[ms]"),
+    "day": Value("date32"),
 })
 
 
@@ -65,6 +66,7 @@ def columns():
         "meta": [{"w": i, "src": f"s{i}"} if i != 5 else None for i in range(ROWS)],
         "objs": [[{"k": j} for j in range(i % 2 + 1)] for i in range(ROWS)],
         "when": [datetime.datetime(2024, 1, 1 + i, 12, 30) if i != 3 else None for i in range(ROWS)],
+        "day": [datetime.date(2023, 12, 1 + i) if i != 0 else None for i in range(ROWS)],
     }
 
 
