@@ -21,7 +21,6 @@ its DataLoader workers), median and min–max of the rounds, as a markdown table
 """
 import argparse
 import glob
-import io
 import math
 import os
 import random
