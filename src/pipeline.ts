@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { StepSpec } from './augment/op.js';
-import { choosePipeline, pipelineToSpec } from './augment/pipeline.js';
+import { choosePipeline, fixedOutputSize, pipelineToSpec } from './augment/pipeline.js';
 import { remuxBatched, type RowResult } from './backend/batched.js';
 import { batchRunner } from './backend/batchRunner.js';
 import { meteredRunner, startBackend } from './backend/select.js';
@@ -82,7 +82,9 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const options: ResolvedOptions = { ...requested, backend: backend.name };
   const slice = { index: options.shardIndex, count: options.numShards };
   const range = sliceRows(source.chunkRows, slice, options.limit);
-  const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams };
+  // A user's function may return any size, so only the declarative pipeline can fix it.
+  const imageSize = augment ? null : fixedOutputSize(steps);
+  const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams, imageSize };
   const plan = { out: options.out, resume: options.resume, overwrite: options.overwrite, slice, prefix: shardPrefix(source.split, slice) };
   if (upload && push) await upload.ensureRepo(push);
   const start = await startOutput(plan, { ...outputFingerprint(options, source, spec, push), augment: augment?.fingerprint ?? null }, runRecord(options, source, spec, layout));
@@ -163,6 +165,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
           await writer.append({
             image: encoded.bytes,
             path: `${String(result.row.sourceIndex).padStart(6, '0')}-${copy}.${EXTENSIONS[options.format]}`,
+            size: { width: encoded.width, height: encoded.height },
             label: encoded.label ?? result.row.label,
             sourceIndex: result.row.sourceIndex,
             copy,
@@ -280,7 +283,8 @@ function outputFingerprint(options: ResolvedOptions, source: Source, pipeline: u
  * scale are libjpeg-turbo decodes box-averaged (1 was sharp's shrink-on-load). 3: autoContrast
  * stretches between whole levels (a flat colour stays flat), and local parquet rows that hold only
  * an image path are read from that file (2 skipped them). 4: a label outside the ClassLabel names
- * skips its row (3 wrote it).
+ * skips its row (3 wrote it); `--format raw` stores each image as nested lists of its rows and
+ * pixels (3 stored flat bytes without their height and width).
  */
 export const OUTPUT_VERSION = 4;
 

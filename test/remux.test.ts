@@ -137,7 +137,7 @@ test('PNG, WebP and raw outputs; kept columns and plain binary image columns', a
     assert.deepEqual(features.caption, { dtype: 'string', _type: 'Value' });
     if (format === 'raw') {
       assert.equal(imageBytes(rows[0]).length, 40 * 30 * 3);
-      assert.deepEqual(features.image, { dtype: 'binary', _type: 'Value' });
+      assert.deepEqual(features.image, { shape: [40, 30, 3], dtype: 'uint8', _type: 'Array3D' });
     } else {
       assert.equal((rows[0].image as { path: string }).path, `000000-0.${format}`);
     }

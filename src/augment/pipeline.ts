@@ -151,6 +151,17 @@ export function decodeDivisor(steps: readonly PipelineStep[], input: Size): numb
 }
 
 /**
+ * The size of every output image when the pipeline fixes it (its last geometric op crops or
+ * resizes to a given size, and no wrapper may change it), else null: the output size then
+ * follows the source's (a resize of the shorter side, a rotation alone, no geometry at all).
+ * Found by planning two unlike source sizes: a fixed size comes out of both.
+ */
+export function fixedOutputSize(steps: readonly PipelineStep[]): Size | null {
+  const [a, b] = [{ width: 1013, height: 769 }, { width: 577, height: 911 }].map((input) => minPixelRatio(steps, input)?.size);
+  return a && b && a.width === b.width && a.height === b.height ? a : null;
+}
+
+/**
  * Fewest source pixels per output pixel over every possible sample, and the output size; null
  * when it cannot be bounded (a wrapper whose choices may change the size).
  */

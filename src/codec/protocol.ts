@@ -32,6 +32,9 @@ export type WorkerRequest =
 
 export interface EncodedCopy {
   bytes: Uint8Array;
+  /** The image's size: `--format raw` stores it as the shape of the pixels. */
+  width: number;
+  height: number;
   /** A new label, when a user's `--augment` function returned labels. */
   label?: number;
   /** The sampled parameters, with `recordParams`. */

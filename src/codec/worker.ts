@@ -34,7 +34,7 @@ async function handle(request: WorkerRequest): Promise<Success> {
   if (request.kind === 'encode') {
     const start = performance.now();
     const bytes = own(await encodeImage(request.image, init.encode));
-    return { id: request.id, ok: true, copies: [{ bytes, params: init.recordParams ? request.params : null }], seconds: { encode: secondsSince(start) } };
+    return { id: request.id, ok: true, copies: [{ bytes, width: request.image.width, height: request.image.height, params: init.recordParams ? request.params : null }], seconds: { encode: secondsSince(start) } };
   }
   const decodeStart = performance.now();
   const image = await decodeImage(request.bytes, decodeOptions);
@@ -49,7 +49,7 @@ async function handle(request: WorkerRequest): Promise<Success> {
   if (request.kind === 'augment') return { id: request.id, ok: true, augmented: augmented.map((copy) => ({ ...copy, data: own(copy.data) })), seconds: { decode, augment } };
   const encodeStart = performance.now();
   const copies = [];
-  for (const copy of augmented) copies.push({ bytes: own(await encodeImage(copy, init.encode)), params: init.recordParams ? copy.params : null });
+  for (const copy of augmented) copies.push({ bytes: own(await encodeImage(copy, init.encode)), width: copy.width, height: copy.height, params: init.recordParams ? copy.params : null });
   return { id: request.id, ok: true, copies, seconds: { decode, augment, encode: secondsSince(encodeStart) } };
 }
 

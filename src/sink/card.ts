@@ -58,11 +58,39 @@ ds = load_dataset("path/to/this/folder", split="${input.split}")
 `;
 }
 
-/** A feature as the card's YAML spells it (`dtype: image`, `class_label: {names: …}`). */
+/**
+ * A feature as the card's YAML spells it, the way `datasets` 5 writes it (`Features._to_yaml_list`):
+ * `dtype: image`, `dtype: {class_label: {names: {'0': …}}}`, `list: string`, `struct: [{name, dtype}]`, …
+ * A feature the card cannot spell makes `load_dataset` read the column as `{}` and fail.
+ */
 function cardFeature(feature: unknown): Record<string, unknown> {
-  const f = feature as { _type?: string; dtype?: string; names?: string[] } | null;
-  if (f?._type === 'Image') return { dtype: 'image' };
-  if (f?._type === 'ClassLabel') return { dtype: { class_label: { names: Object.fromEntries((f.names ?? []).map((n, i) => [String(i), n])) } } };
-  if (f?._type === 'Value' && f.dtype) return { dtype: f.dtype };
-  return {};
+  if (Array.isArray(feature)) return simplify({ list: simplify(cardFeature(feature[0])) });
+  const { _type, ...rest } = feature as Record<string, unknown>;
+  if (_type === 'List' || _type === 'LargeList') {
+    const { feature: inner, ...more } = rest;
+    return simplify({ [_type === 'List' ? 'list' : 'large_list']: cardFeature(inner), ...more });
+  }
+  if (_type === 'Value') return rest;
+  if (typeof _type === 'string') return Object.keys(rest).length === 0 ? { dtype: snakeCase(_type) } : { dtype: simplify({ [snakeCase(_type)]: rest }) };
+  return { struct: Object.entries(rest).map(([name, inner]) => ({ name, ...cardFeature(inner) })) };
 }
+
+/** `list: {dtype: x}` → `list: x`, `list: {struct: […]}` → `list: […]`, and ClassLabel names as a `'0': name` map. */
+function simplify(feature: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...feature };
+  for (const listType of ['large_list', 'list', 'sequence']) {
+    const inner = out[listType];
+    if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) continue;
+    const keys = Object.keys(inner);
+    if (keys.length === 1 && keys[0] === 'dtype') out[listType] = (inner as { dtype: unknown }).dtype;
+    if (keys.length === 1 && keys[0] === 'struct') out[listType] = (inner as { struct: unknown }).struct;
+  }
+  const classLabel = out.class_label as { names?: unknown } | undefined;
+  if (classLabel && Array.isArray(classLabel.names)) {
+    out.class_label = { ...classLabel, names: Object.fromEntries(classLabel.names.map((n, i) => [String(i), n])) };
+  }
+  return out;
+}
+
+/** `datasets.naming.camelcase_to_snakecase`: `ClassLabel` → `class_label`, `Array3D` → `array3_d`. */
+const snakeCase = (name: string) => name.replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').replace(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase();

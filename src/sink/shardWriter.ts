@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
-import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Schema } from 'apache-arrow';
+import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Data, type Schema } from 'apache-arrow';
 import { Compression, EnabledStatistics, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm/node';
 import { RemuxError, messageOf } from '../errors.js';
 import type { ImageCompression } from '../options.js';
 import { crashPoint, writeFault } from '../util/faults.js';
 import { syncDirectory } from './output.js';
+import { RAW_IMAGE_TYPE } from './schema.js';
 import { BoundedQueue } from '../util/stream.js';
 
 /** One output row. */
@@ -14,6 +15,8 @@ export interface OutputRow {
   image: Uint8Array;
   /** The generated file name stored in `image.path`. */
   path: string;
+  /** The image's size: `--format raw` stores it as the shape of its pixels (the other formats carry it inside the file). */
+  size?: { width: number; height: number };
   label: number | null;
   sourceIndex: number;
   copy: number;
@@ -268,6 +271,7 @@ const PARQUET_COMPRESSION: Record<ImageCompression, Compression> = { zstd: Compr
 /** apache-arrow rows → parquet-wasm record batches, through an IPC stream. */
 function toWasmBatches(schema: Schema, rows: OutputRow[]): unknown[] {
   const children = schema.fields.map((field) => {
+    if (field.type === RAW_IMAGE_TYPE) return rawPixels(rows);
     const builder = makeBuilder({ type: field.type, nullValues: [null, undefined] });
     const isStruct = DataType.isStruct(field.type);
     for (const row of rows) builder.append(valueOf(field.name, isStruct, row));
@@ -276,6 +280,39 @@ function toWasmBatches(schema: Schema, rows: OutputRow[]): unknown[] {
   const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
   const ipc = tableToIPC(new Table([new RecordBatch(schema, data)]), 'stream');
   return WasmTable.fromIPCStream(ipc).recordBatches();
+}
+
+/**
+ * `--format raw` images as `RAW_IMAGE_TYPE`'s nested lists: the pixels, concatenated, are the values;
+ * the offsets (every 3 bytes a pixel, every width pixels a row, every height rows an image) come
+ * from each row's size, without handing the builder a number at a time.
+ */
+function rawPixels(rows: OutputRow[]): Data {
+  const rowType = RAW_IMAGE_TYPE.children[0].type;
+  const pixelType = rowType.children[0].type;
+  const sizes = rows.map((r) => r.size!);
+  const pixels = sizes.reduce((n, s) => n + s.width * s.height, 0);
+  const bytes = new Uint8Array(pixels * 3);
+  const rowOffsets = new Int32Array(sizes.reduce((n, s) => n + s.height, 0) + 1);
+  const imageOffsets = new Int32Array(rows.length + 1);
+  let [byte, row] = [0, 0];
+  rows.forEach((r, i) => {
+    bytes.set(r.image, byte);
+    byte += r.image.byteLength;
+    for (let y = 0; y < sizes[i].height; y++, row++) rowOffsets[row + 1] = rowOffsets[row] + sizes[i].width;
+    imageOffsets[i + 1] = row;
+  });
+  const values = makeData({ type: pixelType.children[0].type, length: bytes.length, nullCount: 0, data: bytes });
+  const pixelLists = makeData({ type: pixelType, length: pixels, nullCount: 0, valueOffsets: pixelOffsets(pixels), child: values });
+  const rowLists = makeData({ type: rowType, length: rowOffsets.length - 1, nullCount: 0, valueOffsets: rowOffsets, child: pixelLists });
+  return makeData({ type: RAW_IMAGE_TYPE, length: rows.length, nullCount: 0, valueOffsets: imageOffsets, child: rowLists });
+}
+
+/** 0, 3, 6, …: the same for every row group, so made once (a row group of 224² images has 5 M of them) and grown as needed. */
+let pixelOffsetsMade = new Int32Array(1);
+function pixelOffsets(pixels: number): Int32Array {
+  if (pixelOffsetsMade.length <= pixels) pixelOffsetsMade = new Int32Array(pixels + 1).map((_, i) => i * 3);
+  return pixelOffsetsMade.subarray(0, pixels + 1);
 }
 
 function valueOf(column: string, isStruct: boolean, row: OutputRow): unknown {

@@ -1,7 +1,7 @@
 import { DataType, type Field, type Schema } from 'apache-arrow';
 import { UsageError } from '../errors.js';
 import { RESERVED_COLUMNS } from '../sink/schema.js';
-import { featureOfField, hfFeatures, isImageLike } from './huggingface.js';
+import { currentFeature, featureOfField, hfFeatures, isImageLike } from './huggingface.js';
 import type { KeptColumn, SourceOptions, SourceRow } from './source.js';
 
 /**
@@ -31,7 +31,7 @@ export function chooseColumns(schema: Schema, options: SourceOptions, display: s
   const keptColumns: KeptColumn[] = options.keepColumns.map((name) => {
     const field = schema.fields.find((f) => f.name === name);
     if (!field) throw new UsageError(`--keep-columns ${name}: ${display} has no such column; its columns are ${describeColumns(schema)}`);
-    const feature = features[name] ?? featureOfField(field);
+    const feature = name in features ? currentFeature(features[name]) : featureOfField(field);
     if (!feature) throw new UsageError(`--keep-columns ${name}: cannot carry a column of type ${field.type} without a Hugging Face feature for it in the source's metadata`);
     if (RESERVED_COLUMNS.includes(name)) throw new UsageError(`--keep-columns ${name}: remux writes a column of that name itself (${RESERVED_COLUMNS.join(', ')})`);
     return { field, feature };

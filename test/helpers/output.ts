@@ -8,7 +8,8 @@ import { compressors } from 'hyparquet-compressors';
 export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), `remux-${prefix}-`));
 
 export interface ReadRow {
-  image: { bytes: Uint8Array; path: string } | Uint8Array;
+  /** Hugging Face's image struct, or `--format raw`'s pixels: rows of pixels of [r, g, b]. */
+  image: { bytes: Uint8Array; path: string } | number[][][];
   label?: bigint | null;
   source_index: bigint;
   copy: number;
@@ -27,13 +28,14 @@ export async function readOutput(out: string): Promise<{ files: string[]; rows: 
     rows.push(...((await parquetReadObjects({ file: buffer, compressors, utf8: false })) as unknown as ReadRow[]));
   }
   for (const row of rows) {
-    const image = row.image as { bytes: Uint8Array; path: Uint8Array | string } | Uint8Array;
-    if (!(image instanceof Uint8Array) && image.path instanceof Uint8Array) image.path = new TextDecoder().decode(image.path);
+    const image = row.image as { bytes: Uint8Array; path: Uint8Array | string } | number[][][];
+    if (!Array.isArray(image) && image.path instanceof Uint8Array) image.path = new TextDecoder().decode(image.path);
   }
   return { files, rows, metadata };
 }
 
-export const imageBytes = (row: ReadRow): Uint8Array => (row.image instanceof Uint8Array ? row.image : row.image.bytes);
+/** The encoded image, or a raw image's pixels as HWC bytes. */
+export const imageBytes = (row: ReadRow): Uint8Array => (Array.isArray(row.image) ? Uint8Array.from(row.image.flat(2)) : row.image.bytes);
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** `source_index/copy → sha256 of the image`, to compare runs row by row. */
