@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { finalizeOutputs, remux } from '../src/index.js';
+import { finalizeOutputs, remux, type OpStepSpec } from '../src/index.js';
 import type { OutputFormat } from '../src/codec/encode.js';
 import { findPython, probeOutput, runPython, type SplitReport } from './helpers/python.js';
 import { tempDir } from './helpers/output.js';
@@ -82,7 +82,7 @@ test('--format png, webp and raw load as Image and Array3D; raw holds exactly th
 });
 
 test('--format raw of a pipeline that keeps the aspect ratio loads as nested lists, each row its own (h, w, 3)', { skip }, async () => {
-  const options = { ...quiet, source: SAMPLE_PARQUET, pipeline: [{ op: 'resize', size: 24 }] as const, limit: 6 };
+  const options = { ...quiet, source: SAMPLE_PARQUET, pipeline: [{ op: 'resize', size: 24 }] as OpStepSpec[], limit: 6 };
   const [png, raw] = [await tempDir('py-var-png'), await tempDir('py-var-raw')];
   await remux({ ...options, out: png, format: 'png' });
   await remux({ ...options, out: raw, format: 'raw' });
