@@ -79,7 +79,7 @@ export interface RemuxOptions {
   retry?: Partial<RetryPolicy>;
   /** Stop after this many source rows. Default: all. */
   limit?: number;
-  /** On an undecodable image: skip and record it, or stop. Default 'skip'. */
+  /** On an image that cannot be decoded, augmented or encoded: skip and record it, or stop. Default 'skip'. */
   onError?: 'skip' | 'fail';
   /** Replace an existing remux output in `out`. Default false. */
   overwrite?: boolean;
@@ -95,7 +95,7 @@ export interface RemuxOptions {
   pushToHub?: string;
   /** With `pushToHub`: remove each local shard once the hub has it, so the run needs disk for a few shards only. Default false. */
   deleteUploaded?: boolean;
-  /** Images with more pixels are refused (decompression bombs). Default 89,478,485, Pillow's limit. */
+  /** Images with more pixels are refused (decompression bombs), and so are copies that would hold a larger image at any step. Default 89,478,485, Pillow's limit. */
   maxPixels?: number;
   /** Called about once a second and once at the end. */
   onProgress?: (progress: Progress) => void;

@@ -7,7 +7,7 @@ import { batchRunner } from './backend/batchRunner.js';
 import { meteredRunner, startBackend } from './backend/select.js';
 import { startTfjs } from './backend/tfjs.js';
 import { loadAugment, pipelineChoice } from './augment/userFunction.js';
-import { DecodeError } from './codec/decode.js';
+import { ImageError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
 import { codecVersions } from './codec/libraries.js';
 import { WorkerPool } from './codec/pool.js';
@@ -221,7 +221,7 @@ async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<RowResult> {
   try {
     return { row, copies: await pool.remux(row.bytes, row.sourceIndex) };
   } catch (error) {
-    if (error instanceof DecodeError) return { row, error: error.message };
+    if (error instanceof ImageError) return { row, error: error.message };
     throw error;
   }
 }

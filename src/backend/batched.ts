@@ -9,7 +9,7 @@
 import type { BatchImage } from '../../kernels/webgpu/runBatch.js';
 import type { BatchSample } from '../../kernels/webgpu/batchLayout.js';
 import type { SamplePlan } from '../augment/pipeline.js';
-import { DecodeError } from '../codec/decode.js';
+import { ImageError } from '../codec/decode.js';
 import type { WorkerPool } from '../codec/pool.js';
 import type { EncodedCopy } from '../codec/protocol.js';
 import type { SourceRow } from '../source/index.js';
@@ -68,7 +68,7 @@ async function prepareRow(pool: WorkerPool, row: SourceRow, mode: BatchedOptions
     const { image, plans } = await pool.decode(row.bytes, row.sourceIndex);
     return { row, samples: plans.map((plan, copy) => ({ data: image.data, size: { width: image.width, height: image.height }, stages: plan.stages, params: plan.params, ...who(copy) })) };
   } catch (error) {
-    if (error instanceof DecodeError) return { row, error: error.message };
+    if (error instanceof ImageError) return { row, error: error.message };
     throw error;
   }
 }
@@ -104,7 +104,13 @@ function augmentAndEncode(batch: Prepared[], pool: WorkerPool, run: BatchRunner)
           const encoded = await pool.encode({ data: out.data, width: out.size.width, height: out.size.height }, sample.params);
           return labels ? { ...encoded, label: labels[index] } : encoded;
         });
-        return { row: item.row, copies: await Promise.all(copies) };
+        try {
+          return { row: item.row, copies: await Promise.all(copies) };
+        } catch (error) {
+          // A copy that cannot be encoded (too large for the format, say) skips its row alone.
+          if (error instanceof ImageError) return { row: item.row, error: error.message };
+          throw error;
+        }
       }),
     );
   });

@@ -5,32 +5,48 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeDivisor, parsePipeline } from '../augment/pipeline.js';
-import { augmentImage } from '../backend/cpu.js';
-import { planCopies } from '../backend/plans.js';
-import { DecodeError, decodeImage, type DecodeOptions } from './decode.js';
+import { augmentPlanned } from '../backend/cpu.js';
+import { checkCopySizes, planCopies } from '../backend/plans.js';
+import { RemuxError } from '../errors.js';
+import { decodeImage, ImageError, type DecodeOptions } from './decode.js';
 import { encodeImage } from './encode.js';
 import { useSingleThreadedSharp } from './libraries.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+import { useVipsLock } from './vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
+type Stage = 'decode' | 'augment' | 'encode';
 
 const init = workerData as WorkerInit;
 // The spec arrives with every default filled in, so the defaults passed here are never used.
 const steps = parsePipeline(init.pipeline, { size: 1 });
 const decodeOptions: DecodeOptions = { codec: init.codec, maxPixels: init.maxPixels, divisorFor: (size) => decodeDivisor(steps, size) };
 useSingleThreadedSharp();
+useVipsLock(init.vipsLock);
 
 const port = parentPort!;
 port.on('message', (request: WorkerRequest) => {
-  handle(request).then(
+  const task = { stage: (request.kind === 'encode' ? 'encode' : 'decode') as Stage };
+  handle(request, task).then(
     (response) => port.postMessage(response, transferables(response)),
-    (error: unknown) =>
-      port.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), badInput: error instanceof DecodeError } satisfies WorkerResponse),
+    (error: unknown) => port.postMessage({ id: request.id, ...failure(error, task.stage) } satisfies WorkerResponse),
   );
 });
 
-async function handle(request: WorkerRequest): Promise<Success> {
+/**
+ * Whatever fails while one image is decoded, augmented or encoded (a codec's error, a kernel's
+ * RangeError or WASM trap) is that image's fault, named with the stage it failed in; only a
+ * `RemuxError` (a codec library missing, say) is remux's own and stops the run.
+ */
+function failure(error: unknown, stage: Stage): { ok: false; error: string; badInput: boolean } {
+  if (error instanceof RemuxError) return { ok: false, error: error.message, badInput: false };
+  if (error instanceof ImageError) return { ok: false, error: error.message, badInput: true };
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { ok: false, error: `${stage} failed: ${message}`, badInput: true };
+}
+
+async function handle(request: WorkerRequest, task: { stage: Stage }): Promise<Success> {
   if (request.kind === 'encode') {
     const start = performance.now();
     const bytes = own(await encodeImage(request.image, init.encode));
@@ -39,14 +55,18 @@ async function handle(request: WorkerRequest): Promise<Success> {
   const decodeStart = performance.now();
   const image = await decodeImage(request.bytes, decodeOptions);
   const decode = secondsSince(decodeStart);
+  const plans = planCopies(image, steps, init.seed, request.sourceIndex, init.copies);
+  checkCopySizes(plans, init.maxPixels);
   if (request.kind === 'decode') {
     const decoded = { ...image, data: own(image.data) };
-    return { id: request.id, ok: true, decoded: { image: decoded, plans: planCopies(decoded, steps, init.seed, request.sourceIndex, init.copies) }, seconds: { decode } };
+    return { id: request.id, ok: true, decoded: { image: decoded, plans }, seconds: { decode } };
   }
+  task.stage = 'augment';
   const augmentStart = performance.now();
-  const augmented = augmentImage(image, steps, init.seed, request.sourceIndex, init.copies, init.backend);
+  const augmented = augmentPlanned(image, plans, init.backend);
   const augment = secondsSince(augmentStart);
   if (request.kind === 'augment') return { id: request.id, ok: true, augmented: augmented.map((copy) => ({ ...copy, data: own(copy.data) })), seconds: { decode, augment } };
+  task.stage = 'encode';
   const encodeStart = performance.now();
   const copies = [];
   for (const copy of augmented) copies.push({ bytes: own(await encodeImage(copy, init.encode)), params: init.recordParams ? copy.params : null });
