@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type { StepSpec } from './augment/op.js';
 import type { AugmentFunction } from './augment/userFunction.js';
 import { CODECS, type CodecName } from './codec/decode.js';
@@ -97,6 +97,8 @@ export interface RemuxOptions {
   deleteUploaded?: boolean;
   /** Images with more pixels are refused (decompression bombs), and so are copies that would hold a larger image at any step. Default 89,478,485, Pillow's limit. */
   maxPixels?: number;
+  /** Bytes the rows in flight may hold, decoded pixels at every step included (weighed from each image's header); a larger image runs alone. Default `DEFAULT_MEMORY`. */
+  memory?: number;
   /** Called about once a second and once at the end. */
   onProgress?: (progress: Progress) => void;
   /** Called with notes worth telling the user (a split chosen for them, say). */
@@ -137,6 +139,12 @@ function sliceOptions(options: RemuxOptions): { numShards: number; shardIndex: n
 }
 
 export const DEFAULT_MAX_PIXELS = 89_478_485;
+/**
+ * 2 GiB (or half the machine's memory, if less): two of the largest images --max-pixels lets in
+ * (~0.8 GB each decoding and augmenting) at once, what two workers need to stay busy, with room
+ * on an 8–16 GB workstation for the rest of the process and a training job beside it.
+ */
+export const DEFAULT_MEMORY = Math.min(2 * 1024 ** 3, Math.floor(totalmem() / 2));
 export const TARGET_SHARD_BYTES = 256 * 1024 * 1024;
 
 /** Validates every option once, with the flag's name in the message, and fills the defaults. */
@@ -172,6 +180,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     ...sliceOptions(options),
     recordParams: options.recordParams ?? false,
     maxPixels: positiveInteger('--max-pixels', options.maxPixels ?? DEFAULT_MAX_PIXELS),
+    memory: positiveInteger('--memory', options.memory ?? DEFAULT_MEMORY),
     deleteUploaded: options.deleteUploaded ?? false,
   };
 }

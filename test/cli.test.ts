@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parseRunArgs } from '../src/cli/args.js';
 import { tempDir } from './helpers/output.js';
 import { SAMPLE_PARQUET } from './helpers/samplePhotos.js';
 
@@ -34,6 +35,9 @@ test('bad usage is one line on stderr, exit code 2, no stack trace', async () =>
     [['run', SAMPLE_PARQUET, '--out', out, '--compression', 'lz4'], 'remux: expected one of zstd, snappy, none for --compression but received "lz4"\n'],
     [['run', SAMPLE_PARQUET, '--out', out, '--size', '12x'], 'remux: expected an integer or HEIGHTxWIDTH for --size but received "12x"\n'],
     [['run', 'package.json', '--out', out], 'remux: source package.json: expected a .parquet file, a directory of parquet files or an image folder\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--memory', 'lots'], 'remux: expected a size such as 4GB, 512MB or a number of bytes for --memory but received "lots"\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--memory', '0GB'], 'remux: expected a size such as 4GB, 512MB or a number of bytes for --memory but received "0GB"\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--memory', '4PB'], 'remux: expected a size such as 4GB, 512MB or a number of bytes for --memory but received "4PB"\n'],
     [['frobnicate'], 'remux: unknown command "frobnicate": expected run, preview, finalize, bench or doctor (see remux --help)\n'],
   ];
   for (const [args, stderr] of cases) {
@@ -50,6 +54,11 @@ test('a pipeline file with a bad option is refused naming the step', async () =>
   const result = cli('run', SAMPLE_PARQUET, '--out', `${dir}/out`, '--pipeline', `${dir}/p.yaml`);
   assert.equal(result.stderr, 'remux: expected number in [0, 1] for pipeline[1] horizontalFlip.p but received 1.5\n');
   assert.equal(result.status, 2);
+});
+
+test('--memory takes sizes in powers of 1024 (4GB, 512MB, 1.5G, 4GiB) or plain bytes', () => {
+  const memory = (raw: string) => parseRunArgs(['source', '--out', 'out', '--memory', raw]).options.memory;
+  assert.deepEqual(['4GB', '512MB', '1.5G', '4GiB', '64kb', '1000', '1000B'].map(memory), [4 * 1024 ** 3, 512 * 1024 ** 2, 1.5 * 1024 ** 3, 4 * 1024 ** 3, 64 * 1024, 1000, 1000]);
 });
 
 test('--help lists every flag', () => {

@@ -13,7 +13,7 @@ import { ImageError } from '../codec/decode.js';
 import type { WorkerPool } from '../codec/pool.js';
 import type { EncodedCopy } from '../codec/protocol.js';
 import type { SourceRow } from '../source/index.js';
-import { mapOrdered } from '../util/stream.js';
+import { mapOrdered, type WeightBudget } from '../util/stream.js';
 
 /** What the writer gets per source row: its encoded copies, or why it was skipped. */
 export type RowResult = { row: SourceRow; copies: EncodedCopy[] } | { row: SourceRow; error: string };
@@ -47,12 +47,14 @@ export interface BatchedOptions {
   batchSize: number;
   /** Source rows being decoded at once. */
   decodeWindow: number;
+  /** …and what they may hold together (`--memory`). */
+  memory: WeightBudget<SourceRow>;
   /** What the workers do first: `decode` (and plan; the passes run on the device) or `augment` (the CPU kernels run there). */
   prepare: 'decode' | 'augment';
 }
 
 export async function* remuxBatched(rows: AsyncIterable<SourceRow>, pool: WorkerPool, run: BatchRunner, options: BatchedOptions): AsyncGenerator<RowResult> {
-  const prepared = mapOrdered(rows, options.decodeWindow, (row) => prepareRow(pool, row, options.prepare));
+  const prepared = mapOrdered(rows, options.decodeWindow, (row) => prepareRow(pool, row, options.prepare), options.memory);
   const done = mapOrdered(gather(prepared, options.batchSize), BATCHES_IN_FLIGHT, (batch) => augmentAndEncode(batch, pool, run));
   for await (const results of done) yield* results;
 }

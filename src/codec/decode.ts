@@ -224,9 +224,9 @@ async function decodeWithSharp(bytes: Uint8Array, options: DecodeOptions, uprigh
   }
   const { info } = result;
   if (info.channels !== 3) throw new DecodeError(`expected 3 channels after conversion but got ${info.channels}`);
-  // sharp's buffers may be external memory that cannot be transferred: copy into our own.
-  const data = new Uint8Array(result.data.byteLength);
-  data.set(result.data);
+  // sharp's buffer is external memory, which cannot be transferred: the worker copies what it
+  // sends (a decode task), and the kernels read it where it is (copying would hold it twice).
+  const data = new Uint8Array(result.data.buffer, result.data.byteOffset, result.data.byteLength);
   const source = uprightSize ?? { width: info.width, height: info.height };
   if (!uprightSize) checkPixels(info.width, info.height, options.maxPixels);
   // Resized to the target, so the decoded pixels span the whole image.
