@@ -7,11 +7,13 @@ import type { Size } from '../augment/geometry.js';
 import { readJpegHeader } from './jpegHeader.js';
 
 /**
- * Bytes per pixel held at once: the source's full-size raster (libjpeg-turbo's full decode, or
- * libvips' output) at 3, and the decoded image at 3 twice (remux's own copy, and the kernel's copy
- * of it in WASM memory, or the pixels a batched backend gathers). A reduced JPEG decode holds its
- * full-size raster only until the box average; an 81 MP PNG under the default pipeline peaks at
- * ~760 MB over a run of small images, ~9.4 bytes per pixel.
+ * Bytes per pixel held at once: the source's full-size raster at 3 (libjpeg-turbo's full decode,
+ * or libvips' output, which for other formats is the decoded image itself), and the decoded image
+ * at 6 (the kernels' copy of it in WASM memory and libvips' working buffers, or the copies a
+ * batched backend's worker sends and its main thread gathers). A reduced JPEG decode holds its
+ * full-size raster only until the box average. Measured: one 81 MP PNG under the default pipeline
+ * takes a run's peak RSS ~500 MB (~6 bytes a pixel) above a run of small images; the weight is
+ * kept at 9, the peak's margin for a larger working set (several at once, another format).
  */
 const SOURCE_BYTES_PER_PIXEL = 3;
 const DECODED_BYTES_PER_PIXEL = 6;
