@@ -79,13 +79,13 @@ async function handle(request: WorkerRequest, task: Task): Promise<Success> {
   const image = await decodeImage(request.bytes, decodeOptions);
   const decode = secondsSince(decodeStart);
   task.decodedBytes = image.data.byteLength;
+  task.stage = 'augment';
   const plans = planCopies(image, steps, init.seed, request.sourceIndex, init.copies);
   checkCopySizes(plans, init.maxPixels);
   if (request.kind === 'decode') {
     const decoded = { ...image, data: own(image.data) };
     return { id: request.id, ok: true, decoded: { image: decoded, plans }, seconds: { decode } };
   }
-  task.stage = 'augment';
   const augmentStart = performance.now();
   const augmented = augmentPlanned(image, plans, init.backend);
   const augment = secondsSince(augmentStart);
