@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import type { StepSpec } from '../src/augment/op.js';
 import { startWebgpu } from '../src/backend/webgpu.js';
 import { remux, type RemuxOptions } from '../src/index.js';
+import { claimPngSize } from './helpers/badImages.js';
 import { writeHfParquet } from './helpers/hfParquet.js';
 import { readOutput, tempDir } from './helpers/output.js';
 
@@ -86,15 +86,6 @@ test('the CLI: a sliver under resize is a recorded skip (exit 0), --resume over 
   assert.equal(failed.status, 1);
   assert.match(failed.stderr, /^remux: source .*train\.parquet row 1: copy 0 needs a 1120000×224 image = 250880000 pixels, above --max-pixels 89478485 \(--on-error fail\)\n$/);
 });
-
-/** `png` with its IHDR claiming `width`×`height` and a valid CRC, so decoders trust it. */
-function claimPngSize(png: Uint8Array, width: number, height: number): Uint8Array {
-  const out = Buffer.from(png);
-  out.writeUInt32BE(width, 16);
-  out.writeUInt32BE(height, 20);
-  out.writeUInt32BE(crc32(out.subarray(12, 29)), 29);
-  return new Uint8Array(out);
-}
 
 test('many bad rows of different kinds in flight at once on several workers: each skip reason is its own row’s', async () => {
   const photo = await noise(640, 480, 'jpeg');
