@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type { OpStepSpec } from './augment/ops/index.js';
 import type { PresetName } from './augment/presets.js';
 import type { AugmentFunction } from './augment/userFunction.js';
@@ -82,7 +82,7 @@ export interface RemuxOptions {
   retry?: Partial<RetryPolicy>;
   /** Stop after this many source rows. Default: all. */
   limit?: number;
-  /** On a row that cannot be written (an undecodable image, a label outside the ClassLabel names, an unreadable image path): skip and record it, or stop. Default 'skip'. */
+  /** On a row that cannot be written (an image that cannot be decoded, augmented or encoded, a label outside the ClassLabel names, an unreadable image path): skip and record it, or stop. Default 'skip'. */
   onError?: 'skip' | 'fail';
   /** Replace an existing remux output in `out`. Default false. */
   overwrite?: boolean;
@@ -98,8 +98,10 @@ export interface RemuxOptions {
   pushToHub?: string;
   /** With `pushToHub`: remove each local shard once the hub has it, so the run needs disk for a few shards only. Default false. */
   deleteUploaded?: boolean;
-  /** Images with more pixels are refused (decompression bombs). Default 89,478,485, Pillow's limit. */
+  /** Images with more pixels are refused (decompression bombs), and so are copies that would hold a larger image at any step. Default 89,478,485, Pillow's limit. */
   maxPixels?: number;
+  /** Bytes the rows in flight may hold, decoded pixels at every step included (weighed from each image's header); a larger image runs alone. Default `DEFAULT_MEMORY`. */
+  memory?: number;
   /** Called about once a second and once at the end. */
   onProgress?: (progress: Progress) => void;
   /** Called with notes worth telling the user (a split chosen for them, say); `kind` is `'backend'` for the line saying which backend runs (`--quiet` drops that one). */
@@ -140,6 +142,12 @@ function sliceOptions(options: RemuxOptions): { numShards: number; shardIndex: n
 }
 
 export { DEFAULT_MAX_PIXELS };
+/**
+ * 2 GiB (or half the machine's memory, if less): two of the largest images --max-pixels lets in
+ * (~0.8 GB each decoding and augmenting) at once, what two workers need to stay busy, with room
+ * on an 8–16 GB workstation for the rest of the process and a training job beside it.
+ */
+export const DEFAULT_MEMORY = Math.min(2 * 1024 ** 3, Math.floor(totalmem() / 2));
 export const TARGET_SHARD_BYTES = 256 * 1024 * 1024;
 
 /** Validates every option once, with the flag's name in the message, and fills the defaults. */
@@ -177,6 +185,7 @@ export function resolveOptions(options: RemuxOptions): ResolvedOptions {
     ...sliceOptions(options),
     recordParams: options.recordParams ?? false,
     maxPixels,
+    memory: positiveInteger('--memory', options.memory ?? DEFAULT_MEMORY),
     deleteUploaded: options.deleteUploaded ?? false,
   };
 }

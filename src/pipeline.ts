@@ -1,14 +1,15 @@
 import { appendFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { StepSpec } from './augment/op.js';
-import { choosePipeline, fixedOutputSize, pipelineToSpec } from './augment/pipeline.js';
+import { choosePipeline, decodeDivisor, fixedOutputSize, pipelineToSpec } from './augment/pipeline.js';
 import { remuxBatched, type RowResult } from './backend/batched.js';
 import { batchRunner } from './backend/batchRunner.js';
 import { meteredRunner, startBackend } from './backend/select.js';
 import { startTfjs } from './backend/tfjs.js';
 import { loadAugment, pipelineChoice } from './augment/userFunction.js';
-import { DecodeError } from './codec/decode.js';
+import { ImageError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
+import { decodeMemory } from './codec/decodeMemory.js';
 import { codecVersions } from './codec/libraries.js';
 import { WorkerPool } from './codec/pool.js';
 import { RemuxError, messageOf } from './errors.js';
@@ -54,8 +55,6 @@ export interface RemuxSummary {
  * 16 rather than 8: 12000 rows of 256² photos, 2 workers, 7 alternated runs: 8.90 → 8.37 s (median).
  */
 const ROWS_IN_FLIGHT_PER_WORKER = 16;
-/** …and at most this many compressed bytes in all (one larger image runs alone). */
-const SOURCE_BYTES_IN_FLIGHT = 128 * 1024 * 1024;
 /** Decoded images in flight per worker on the batched backends, whose pixels wait in this window. */
 const DECODED_IN_FLIGHT_PER_WORKER = 8;
 
@@ -145,10 +144,12 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       const user = augment && { augment, tf: await startTfjs(cpuKernels, backend.tf), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
       const device = backend.run && meteredRunner(backend.run, deviceClock);
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
-      // narrow one would leave workers idle behind one slow image.
+      // narrow one would leave workers idle behind one slow image. What the rows in it hold,
+      // decoded pixels included, is bounded by --memory, weighed from each image's header.
+      const memory = { weight: (row: SourceRow) => (row.bytes ? decodeMemory(row.bytes, { divisorFor: (size) => decodeDivisor(steps, size), maxPixels: options.maxPixels }) : 0), max: options.memory };
       const done = device || user
-        ? remuxBatched(rows, pool, batchRunner(device, user), { batchSize: options.batchSize, decodeWindow: options.workers * DECODED_IN_FLIGHT_PER_WORKER, prepare: device ? 'decode' : 'augment' })
-        : mapOrdered(rows, options.workers * ROWS_IN_FLIGHT_PER_WORKER, (row) => remuxRow(pool, row), { weight: (row) => row.bytes?.byteLength ?? 0, max: SOURCE_BYTES_IN_FLIGHT });
+        ? remuxBatched(rows, pool, batchRunner(device, user), { batchSize: options.batchSize, decodeWindow: options.workers * DECODED_IN_FLIGHT_PER_WORKER, memory, prepare: device ? 'decode' : 'augment' })
+        : mapOrdered(rows, options.workers * ROWS_IN_FLIGHT_PER_WORKER, (row) => remuxRow(pool, row), memory);
       for await (const result of done) {
         if (options.signal?.aborted) throw interrupted(options.out, writer.committed);
         counts.rowsIn++;
@@ -224,7 +225,7 @@ async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<RowResult> {
   try {
     return { row, copies: await pool.remux(row.bytes, row.sourceIndex) };
   } catch (error) {
-    if (error instanceof DecodeError) return { row, error: error.message };
+    if (error instanceof ImageError) return { row, error: error.message };
     throw error;
   }
 }

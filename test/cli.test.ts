@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parseRunArgs } from '../src/cli/args.js';
 import { tempDir } from './helpers/output.js';
 import { SAMPLE_PARQUET } from './helpers/samplePhotos.js';
 
@@ -49,6 +50,9 @@ test('bad usage is one line on stderr, exit code 2, no stack trace', async () =>
     [['run', SAMPLE_PARQUET, '--out', out, '--copies', '-1'], 'remux: expected positive integer for --copies but received -1\n'],
     [['run', SAMPLE_PARQUET, '--out', out, '--seed', '-3'], 'remux: expected integer >= 0 for --seed but received -3\n'],
     [['run', SAMPLE_PARQUET, '--out', out, '--size', '-5'], 'remux: expected a positive integer or HEIGHTxWIDTH for --size but received "-5"\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--memory', 'lots'], 'remux: expected a size such as 4GB, 512MB or a number of bytes for --memory but received "lots"\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--memory', '0GB'], 'remux: expected a size such as 4GB, 512MB or a number of bytes for --memory but received "0GB"\n'],
+    [['run', SAMPLE_PARQUET, '--out', out, '--memory', '4PB'], 'remux: expected a size such as 4GB, 512MB or a number of bytes for --memory but received "4PB"\n'],
     [['frobnicate'], 'remux: unknown command "frobnicate": expected run, preview, finalize, bench or doctor (see remux --help)\n'],
   ];
   for (const [args, stderr] of cases) {
@@ -82,6 +86,11 @@ test('a pipeline file with a bad option is refused naming the step', async () =>
   const result = cli('run', SAMPLE_PARQUET, '--out', `${dir}/out`, '--pipeline', `${dir}/p.yaml`);
   assert.equal(result.stderr, 'remux: expected number in [0, 1] for pipeline[1] horizontalFlip.p but received 1.5\n');
   assert.equal(result.status, 2);
+});
+
+test('--memory takes sizes in powers of 1024 (4GB, 512MB, 1.5G, 4GiB) or plain bytes', () => {
+  const memory = (raw: string) => parseRunArgs(['source', '--out', 'out', '--memory', raw]).options.memory;
+  assert.deepEqual(['4GB', '512MB', '1.5G', '4GiB', '64kb', '1000', '1000B'].map(memory), [4 * 1024 ** 3, 512 * 1024 ** 2, 1.5 * 1024 ** 3, 4 * 1024 ** 3, 64 * 1024, 1000, 1000]);
 });
 
 test('--help lists every flag', () => {

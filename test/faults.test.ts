@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { crc32 } from 'node:zlib';
 import { parquetMetadataAsync } from 'hyparquet';
 import jpeg from 'jpeg-js';
 import sharp from 'sharp';
 import { remux } from '../src/index.js';
+import { claimPngSize } from './helpers/badImages.js';
 import { writeHfParquet } from './helpers/hfParquet.js';
 import { digest, readOutput, tempDir } from './helpers/output.js';
 
@@ -116,15 +116,6 @@ function claimJpegSize(bytes: Uint8Array, height: number, width: number): Uint8A
     }
   }
   throw new Error('no SOF marker');
-}
-
-/** `bytes` with the PNG's IHDR claiming `width`×`height` (and a valid CRC, so decoders trust it). */
-function claimPngSize(bytes: Uint8Array, width: number, height: number): Uint8Array {
-  const out = Buffer.from(bytes);
-  out.writeUInt32BE(width, 16);
-  out.writeUInt32BE(height, 20);
-  out.writeUInt32BE(crc32(out.subarray(12, 29)), 29);
-  return out;
 }
 
 test('tiny (1×1) images are augmented; decompression bombs (20000×20000) and a column of nulls are recorded skips', async () => {

@@ -39,6 +39,20 @@ export function wasmResampler(): Exports | null {
 const align = (n: number) => (n + 15) & ~15;
 
 /**
+ * A WASM memory never shrinks: after one 81 MP source (~250 MB in it) a worker would keep that
+ * for the rest of the run, outside any budget. A resampling pass that starts a sample from bytes
+ * (nothing of an earlier sample is needed then) takes a fresh instance when the memory grew past
+ * this; below it (sources up to ~30 MP) the memory is reused, saving its page faults.
+ */
+const KEEP_MEMORY_BYTES = 128 << 20;
+
+/** The kernel, on a fresh instance if the last sample left its memory larger than `KEEP_MEMORY_BYTES`. */
+function resamplerForNewSample(): Exports | null {
+  if (instance && instance.memory.buffer.byteLength > KEEP_MEMORY_BYTES) instance = undefined;
+  return wasmResampler();
+}
+
+/**
  * The colour program's room at the start of memory, reserved before any image so that writing a
  * program never grows (and so detaches) the memory an image view lives in: 64 ops of 3 f32, then
  * the colour pass's scratch planes (3 × 256 f32; colour.ts's SCRATCH_OFFSET and CHUNK).
@@ -56,8 +70,9 @@ const SPARE = 48;
  * sample's program must finish before the next one starts. Null for float sources.
  */
 export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, srcHeight: number, matrix: ArrayLike<number>, outWidth: number, outHeight: number, run: readonly PointwiseStage[], toBytes: boolean): Float32Array | Uint8Array | null {
-  const wasm = wasmResampler();
-  if (!wasm || !(src instanceof Uint8Array)) return null;
+  if (!(src instanceof Uint8Array)) return null;
+  const wasm = resamplerForNewSample();
+  if (!wasm) return null;
   const xs = axisWeights(outWidth, srcWidth, matrix[0], matrix[2]);
   const ys = axisWeights(outHeight, srcHeight, matrix[4], matrix[5]);
   if (xs.count.includes(0) || ys.count.includes(0)) return null;
@@ -113,8 +128,9 @@ export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, src
  * with the same lifetime as `resampleAxisAlignedWasm`'s; null for float sources.
  */
 export function warpBilinearWasm(src: ArrayLike<number>, srcWidth: number, srcHeight: number, m: ArrayLike<number>, outWidth: number, outHeight: number, fill: ArrayLike<number>): Float32Array | null {
-  const wasm = wasmResampler();
-  if (!wasm || !(src instanceof Uint8Array)) return null;
+  if (!(src instanceof Uint8Array)) return null;
+  const wasm = resamplerForNewSample();
+  if (!wasm) return null;
   // Reading the pixel right of a row's last one is guarded in the kernel; 16 spare bytes anyway.
   const srcAt = PROGRAM_BYTES;
   const outAt = align(srcAt + src.byteLength + 16);

@@ -9,11 +9,11 @@
 import type { BatchImage } from '../../kernels/webgpu/runBatch.js';
 import type { BatchSample } from '../../kernels/webgpu/batchLayout.js';
 import type { SamplePlan } from '../augment/pipeline.js';
-import { DecodeError } from '../codec/decode.js';
+import { ImageError } from '../codec/decode.js';
 import type { WorkerPool } from '../codec/pool.js';
 import type { EncodedCopy } from '../codec/protocol.js';
 import type { SourceRow } from '../source/index.js';
-import { mapOrdered } from '../util/stream.js';
+import { mapOrdered, type WeightBudget } from '../util/stream.js';
 
 /** What the writer gets per source row: its encoded copies, or why it was skipped. */
 export type RowResult = { row: SourceRow; copies: EncodedCopy[] } | { row: SourceRow; error: string };
@@ -47,12 +47,14 @@ export interface BatchedOptions {
   batchSize: number;
   /** Source rows being decoded at once. */
   decodeWindow: number;
+  /** …and what they may hold together (`--memory`). */
+  memory: WeightBudget<SourceRow>;
   /** What the workers do first: `decode` (and plan; the passes run on the device) or `augment` (the CPU kernels run there). */
   prepare: 'decode' | 'augment';
 }
 
 export async function* remuxBatched(rows: AsyncIterable<SourceRow>, pool: WorkerPool, run: BatchRunner, options: BatchedOptions): AsyncGenerator<RowResult> {
-  const prepared = mapOrdered(rows, options.decodeWindow, (row) => prepareRow(pool, row, options.prepare));
+  const prepared = mapOrdered(rows, options.decodeWindow, (row) => prepareRow(pool, row, options.prepare), options.memory);
   const done = mapOrdered(gather(prepared, options.batchSize), BATCHES_IN_FLIGHT, (batch) => augmentAndEncode(batch, pool, run));
   for await (const results of done) yield* results;
 }
@@ -68,7 +70,7 @@ async function prepareRow(pool: WorkerPool, row: SourceRow, mode: BatchedOptions
     const { image, plans } = await pool.decode(row.bytes, row.sourceIndex);
     return { row, samples: plans.map((plan, copy) => ({ data: image.data, size: { width: image.width, height: image.height }, stages: plan.stages, params: plan.params, ...who(copy) })) };
   } catch (error) {
-    if (error instanceof DecodeError) return { row, error: error.message };
+    if (error instanceof ImageError) return { row, error: error.message };
     throw error;
   }
 }
@@ -104,7 +106,13 @@ function augmentAndEncode(batch: Prepared[], pool: WorkerPool, run: BatchRunner)
           const encoded = await pool.encode({ data: out.data, width: out.size.width, height: out.size.height }, sample.params);
           return labels ? { ...encoded, label: labels[index] } : encoded;
         });
-        return { row: item.row, copies: await Promise.all(copies) };
+        try {
+          return { row: item.row, copies: await Promise.all(copies) };
+        } catch (error) {
+          // A copy that cannot be encoded (too large for the format, say) skips its row alone.
+          if (error instanceof ImageError) return { row: item.row, error: error.message };
+          throw error;
+        }
       }),
     );
   });

@@ -14,7 +14,12 @@ export interface AugmentedCopy extends RgbImage {
  * sample is a pure function of (seed, row, copy).
  */
 export function augmentImage(image: DecodedImage, steps: readonly PipelineStep[], seed: number, sourceIndex: number, copies: number, kernels: Kernels = 'cpu'): AugmentedCopy[] {
-  return planCopies(image, steps, seed, sourceIndex, copies).map((plan) => {
+  return augmentPlanned(image, planCopies(image, steps, seed, sourceIndex, copies), kernels);
+}
+
+/** The copies of `augmentImage` from plans already made (and checked) by the caller. */
+export function augmentPlanned(image: DecodedImage, plans: readonly SamplePlan[], kernels: Kernels): AugmentedCopy[] {
+  return plans.map((plan) => {
     const out = runStages(image.data, image, plan.stages, kernels);
     return { data: out.data, width: out.size.width, height: out.size.height, params: plan.params };
   });

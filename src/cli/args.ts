@@ -31,6 +31,16 @@ export const size = (raw: string): number | [number, number] => {
   return m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])];
 };
 
+const BYTE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** `4GB`, `512MB`, `1.5G`, `4GiB` or plain bytes; units are powers of 1024, as in Docker's `--memory`. */
+export const byteSize = (flag: string, raw: string): number => {
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([KMGT])(?:i?B)?|B)?$/i.exec(raw.trim());
+  const bytes = m ? Math.floor(Number(m[1]) * BYTE_UNITS[(m[2] ?? '').toUpperCase()]) : 0;
+  if (!m || bytes < 1) throw invalid(`--${flag}`, 'a size such as 4GB, 512MB or a number of bytes', raw);
+  return bytes;
+};
+
 export const RUN_FLAGS: Flag[] = [
   { name: 'out', type: 'string', value: 'DIR', help: 'output directory (required)', apply: (o, v) => (o.out = v) },
   { name: 'size', type: 'string', value: 'N|HxW', help: 'output size of the default pipeline and of ops without one (224)', apply: (o, v) => (o.size = size(v)) },
@@ -59,8 +69,9 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'keep-columns', type: 'string', value: 'A,B', help: 'source columns to carry into the output', apply: (o, v) => (o.keepColumns = v.split(',').map((c) => c.trim())) },
   { name: 'image-root', type: 'string', value: 'DIR', help: 'read rows that hold only an image path from files under DIR only (any file)', apply: (o, v) => (o.imageRoot = v) },
   { name: 'limit', type: 'string', value: 'N', help: 'stop after N source rows', apply: (o, v) => (o.limit = integer('limit', v)) },
-  { name: 'on-error', type: 'string', value: 'MODE', help: 'a row that cannot be written (undecodable image, label outside the names): skip (record in errors.jsonl) or fail (skip)', apply: (o, v) => (o.onError = v as RemuxOptions['onError']) },
-  { name: 'max-pixels', type: 'string', value: 'N', help: 'refuse images with more pixels (89478485)', apply: (o, v) => (o.maxPixels = integer('max-pixels', v)) },
+  { name: 'on-error', type: 'string', value: 'MODE', help: 'a row that cannot be written (undecodable image, failed augment or encode, label outside the names): skip (record in errors.jsonl) or fail (skip)', apply: (o, v) => (o.onError = v as RemuxOptions['onError']) },
+  { name: 'max-pixels', type: 'string', value: 'N', help: 'refuse images, and copies at any step, with more pixels; also the largest output size (89478485)', apply: (o, v) => (o.maxPixels = integer('max-pixels', v)) },
+  { name: 'memory', type: 'string', value: 'SIZE', help: 'memory the rows in flight may hold, decoded pixels included, e.g. 4GB or 512MB; a larger image runs alone (2GB, or half the machine\'s memory if less)', apply: (o, v) => (o.memory = byteSize('memory', v)) },
   { name: 'overwrite', type: 'boolean', help: 'replace a remux output already in --out' },
   { name: 'num-shards', type: 'string', value: 'K', help: 'split the run into K slices for K workers; join them with remux finalize (1)', apply: (o, v) => (o.numShards = integer('num-shards', v)) },
   { name: 'shard-index', type: 'string', value: 'I', help: 'the slice this worker runs, 0 to K-1 (JOB_COMPLETION_INDEX, else 0)', apply: (o, v) => (o.shardIndex = integer('shard-index', v)) },

@@ -1,9 +1,11 @@
 import { boxReduce, reducedSize } from '../../kernels/cpu/boxReduce.js';
 import { boxReduceWasm } from '../../kernels/wasm/resampleWasm.js';
+import { RemuxError } from '../errors.js';
 import { FULL_SIZE, type Placement, type Size } from '../augment/geometry.js';
 import { isJpeg, readJpegHeader, type JpegHeader } from './jpegHeader.js';
 import { jpegJs, jpegTurbo, sharpLib, type JpegTurbo } from './libraries.js';
 import { applyOrientation } from './orientation.js';
+import { withOwnVipsErrors } from './vipsErrors.js';
 
 export const CODECS = ['auto', 'jpeg-turbo', 'sharp', 'jpeg-js'] as const;
 /** Which JPEG library to use; PNG, WebP and the rest always go through sharp. */
@@ -37,8 +39,14 @@ export interface DecodedImage extends RgbImage {
   placement: Placement;
 }
 
-/** A decode failure that is the image's fault (not remux's): the row is skipped and recorded. */
-export class DecodeError extends Error {}
+/**
+ * A failure that is the image's fault, not remux's (it cannot be decoded, or its copies cannot be
+ * made or encoded): the row is skipped and recorded.
+ */
+export class ImageError extends Error {}
+
+/** An image that cannot be decoded. */
+export class DecodeError extends ImageError {}
 
 /** Decodes JPEG, PNG, WebP (and what else libvips reads) to upright 8-bit RGB. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
@@ -59,7 +67,7 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
   const turbo = jpegTurbo();
   const turboCanDoIt = turbo && header.precision === 8 && (header.components === 3 || header.components === 1);
   if (options.codec === 'jpeg-turbo' || (options.codec === 'auto' && turboCanDoIt)) {
-    if (!turbo) throw new Error('--codec jpeg-turbo: @julusian/jpeg-turbo is not installed or has no build for this platform');
+    if (!turbo) throw new RemuxError('ERR_REMUX_CODEC', '--codec jpeg-turbo: @julusian/jpeg-turbo is not installed or has no build for this platform');
     try {
       return await decodeWithTurbo(turbo, bytes, header, upright, divisor);
     } catch (error) {
@@ -169,7 +177,11 @@ function giveBackScratch(buffer: Buffer): void {
   kept.length = Math.min(kept.length, MAX_FULL_DECODES);
 }
 
-/** The binding reports libjpeg-turbo's warnings (truncation, corrupt data) as "No error". */
+/**
+ * The binding (@julusian/jpeg-turbo, src/*.cc) destroys its handle and then reads the thread's
+ * global error string, but libjpeg's own errors (truncation, corrupt data, a size over 65500) are
+ * written only into the handle's: they all come out as "No error".
+ */
 function turboMessage(error: unknown): string {
   const message = (error as Error).message;
   return /^no error$/i.test(message) ? 'corrupt or truncated JPEG data' : message;
@@ -177,7 +189,7 @@ function turboMessage(error: unknown): string {
 
 function decodeWithJpegJs(bytes: Uint8Array, header: JpegHeader): DecodedImage {
   const lib = jpegJs();
-  if (!lib) throw new Error('--codec jpeg-js: jpeg-js is not installed');
+  if (!lib) throw new RemuxError('ERR_REMUX_CODEC', '--codec jpeg-js: jpeg-js is not installed');
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     decoded = lib.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 4096 });
@@ -190,33 +202,41 @@ function decodeWithJpegJs(bytes: Uint8Array, header: JpegHeader): DecodedImage {
 
 async function decodeWithSharp(bytes: Uint8Array, options: DecodeOptions, uprightSize: Size | null, divisor: number): Promise<DecodedImage> {
   const sharp = sharpLib();
-  if (!sharp) throw new Error('sharp is not installed: it is needed to decode PNG, WebP and the JPEGs libjpeg-turbo does not');
-  let pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: options.maxPixels, ignoreIcc: true, autoOrient: true });
-  if (divisor > 1 && uprightSize) {
-    // Asking for 1/divisor lets libvips shrink on load (at half that DCT factor: see
-    // benchmarks/codecs.md), then resize to the target: the result spans the whole image.
-    const width = Math.max(1, Math.floor(uprightSize.width / divisor));
-    const height = Math.max(1, Math.floor(uprightSize.height / divisor));
-    pipeline = pipeline.resize({ width, height, fit: 'fill', kernel: 'linear' });
-  }
+  if (!sharp) throw new RemuxError('ERR_REMUX_CODEC', 'sharp is not installed: it is needed to decode PNG, WebP and the JPEGs libjpeg-turbo does not');
+  const decode = () => {
+    let pipeline = sharp(bytes, { failOn: 'truncated', limitInputPixels: options.maxPixels, ignoreIcc: true, autoOrient: true });
+    if (divisor > 1 && uprightSize) {
+      // Asking for 1/divisor lets libvips shrink on load (at half that DCT factor: see
+      // benchmarks/codecs.md), then resize to the target: the result spans the whole image.
+      const width = Math.max(1, Math.floor(uprightSize.width / divisor));
+      const height = Math.max(1, Math.floor(uprightSize.height / divisor));
+      pipeline = pipeline.resize({ width, height, fit: 'fill', kernel: 'linear' });
+    }
+    return pipeline.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  };
   let result: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    result = await pipeline.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    result = await withOwnVipsErrors(decode);
   } catch (error) {
     const message = (error as Error).message;
     if (/pixel limit/i.test(message)) throw new DecodeError(`image has more than --max-pixels ${options.maxPixels} pixels`);
-    throw new DecodeError(message.replace(/^Input buffer contains unsupported image format$/, 'not an image (unsupported or unknown format)'));
+    throw new DecodeError(oneLine(message).replace(/^Input buffer contains unsupported image format$/, 'not an image (unsupported or unknown format)'));
   }
   const { info } = result;
   if (info.channels !== 3) throw new DecodeError(`expected 3 channels after conversion but got ${info.channels}`);
-  // sharp's buffers may be external memory that cannot be transferred: copy into our own.
-  const data = new Uint8Array(result.data.byteLength);
-  data.set(result.data);
+  // sharp's buffer is external memory, which cannot be transferred: the worker copies what it
+  // sends (a decode task), and the kernels read it where it is (copying would hold it twice).
+  const data = new Uint8Array(result.data.buffer, result.data.byteOffset, result.data.byteLength);
   const source = uprightSize ?? { width: info.width, height: info.height };
   if (!uprightSize) checkPixels(info.width, info.height, options.maxPixels);
   // Resized to the target, so the decoded pixels span the whole image.
   const placement = { scaleX: info.width / source.width, scaleY: info.height / source.height, offsetX: 0, offsetY: 0 };
   return { data, width: info.width, height: info.height, sourceWidth: source.width, sourceHeight: source.height, placement };
+}
+
+/** libvips' messages can span lines, one per warning, often the same one again: each distinct line once. */
+export function oneLine(message: string): string {
+  return [...new Set(message.split('\n').map((line) => line.trim()).filter(Boolean))].join('; ');
 }
 
 function upright(image: RgbImage): DecodedImage {

@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { RemuxError } from '../errors.js';
 import { addStageTime, noStageTime, type StageSeconds } from '../util/stageTime.js';
-import { DecodeError } from './decode.js';
-import type { RgbImage } from './decode.js';
+import { ImageError, type RgbImage } from './decode.js';
 import type { AugmentedCopy, DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+import { newVipsLock } from './vipsErrors.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
 
@@ -29,7 +29,8 @@ export class WorkerPool {
   /** Seconds the workers spent decoding, augmenting and encoding, summed over the threads. */
   readonly stageSeconds: StageSeconds = noStageTime();
 
-  constructor(size: number, init: WorkerInit) {
+  constructor(size: number, job: Omit<WorkerInit, 'vipsLock'>) {
+    const init = { ...job, vipsLock: newVipsLock() };
     this.slots = Array.from({ length: size }, () => this.spawn(init));
   }
 
@@ -43,7 +44,7 @@ export class WorkerPool {
       if (response.ok) {
         addStageTime(this.stageSeconds, response.seconds);
         task.resolve(response);
-      } else task.reject(response.badInput ? new DecodeError(response.error) : new RemuxError('ERR_REMUX_WORKER', response.error));
+      } else task.reject(response.badInput ? new ImageError(response.error) : new RemuxError('ERR_REMUX_WORKER', response.error));
     });
     const fail = (error: Error) => {
       this.failure = new RemuxError('ERR_REMUX_WORKER', `worker thread stopped: ${error.message}`, { cause: error });
@@ -59,7 +60,7 @@ export class WorkerPool {
 
   /**
    * Decodes, augments and encodes one source image. The bytes are copied (the source's buffer is
-   * shared with other rows); a `DecodeError` means the image is at fault.
+   * shared with other rows); an `ImageError` means the image is at fault.
    */
   async remux(bytes: Uint8Array, sourceIndex: number): Promise<EncodedCopy[]> {
     const own = bytes.slice();

@@ -4,6 +4,7 @@ import type { SamplePlan } from '../augment/pipeline.js';
 import type { CodecName, DecodedImage, RgbImage } from './decode.js';
 import type { EncodeOptions } from './encode.js';
 import type { StageSeconds } from '../util/stageTime.js';
+import type { VipsLock } from './vipsErrors.js';
 
 /** What every worker is started with: the whole job, so a task only names its row. */
 export interface WorkerInit {
@@ -16,6 +17,8 @@ export interface WorkerInit {
   recordParams: boolean;
   /** The kernels of `remux` tasks (the CPU backends). */
   backend: Kernels;
+  /** Shared by the pool's threads, so that each failing sharp operation reads its own error. */
+  vipsLock: VipsLock;
 }
 
 /**
@@ -57,5 +60,5 @@ export type WorkerResponse =
   | { id: number; ok: true; copies: EncodedCopy[]; seconds: Partial<StageSeconds> }
   | { id: number; ok: true; decoded: DecodedSample; seconds: Partial<StageSeconds> }
   | { id: number; ok: true; augmented: AugmentedCopy[]; seconds: Partial<StageSeconds> }
-  /** `badInput`: the image itself is at fault (skip the row), not remux. */
+  /** `badInput`: the image itself is at fault (skip the row, recording `error`), not remux. */
   | { id: number; ok: false; error: string; badInput: boolean };

@@ -3,34 +3,73 @@
  * copies with the CPU kernels and encodes them; only compressed bytes cross threads. For a
  * batched (GPU) backend it decodes and plans (`decode`) and encodes (`encode`) separately.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeDivisor, parsePipeline } from '../augment/pipeline.js';
-import { augmentImage } from '../backend/cpu.js';
-import { planCopies } from '../backend/plans.js';
-import { DecodeError, decodeImage, type DecodeOptions } from './decode.js';
+import { augmentPlanned } from '../backend/cpu.js';
+import { checkCopySizes, planCopies } from '../backend/plans.js';
+import { RemuxError } from '../errors.js';
+import { decodeImage, ImageError, type DecodeOptions } from './decode.js';
 import { encodeImage } from './encode.js';
 import { useSingleThreadedSharp } from './libraries.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+import { useVipsLock } from './vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
+type Stage = 'decode' | 'augment' | 'encode';
 
 const init = workerData as WorkerInit;
 // The spec arrives with every default filled in, so the default size passed here is never used.
 const steps = parsePipeline(init.pipeline, { size: 1, maxPixels: init.maxPixels });
 const decodeOptions: DecodeOptions = { codec: init.codec, maxPixels: init.maxPixels, divisorFor: (size) => decodeDivisor(steps, size) };
 useSingleThreadedSharp();
+useVipsLock(init.vipsLock);
+
+/**
+ * Decoded pixels of one image above which the worker collects its garbage once the task is done.
+ * A large raster lives in external memory (sharp's buffer, a WASM memory) that V8 frees only at
+ * its next collection, which can come after the next large image has allocated its own: with
+ * twelve 81 MP PNGs in a row that held ~250 MB more per worker at the peak. A collection of a
+ * worker's small heap takes milliseconds, against the ~1 s such an image takes.
+ */
+const COLLECT_AFTER_BYTES = 64 << 20;
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+interface Task {
+  stage: Stage;
+  /** Bytes of the decoded image, once decoded. */
+  decodedBytes: number;
+}
 
 const port = parentPort!;
 port.on('message', (request: WorkerRequest) => {
-  handle(request).then(
-    (response) => port.postMessage(response, transferables(response)),
-    (error: unknown) =>
-      port.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), badInput: error instanceof DecodeError } satisfies WorkerResponse),
-  );
+  const task: Task = { stage: request.kind === 'encode' ? 'encode' : 'decode', decodedBytes: 0 };
+  handle(request, task)
+    .then(
+      (response) => port.postMessage(response, transferables(response)),
+      (error: unknown) => port.postMessage({ id: request.id, ...failure(error, task.stage) } satisfies WorkerResponse),
+    )
+    .finally(() => {
+      if (task.decodedBytes > COLLECT_AFTER_BYTES) collectGarbage();
+    });
 });
 
-async function handle(request: WorkerRequest): Promise<Success> {
+/**
+ * Whatever fails while one image is decoded, augmented or encoded (a codec's error, a kernel's
+ * RangeError or WASM trap) is that image's fault, named with the stage it failed in; only a
+ * `RemuxError` (a codec library missing, say) is remux's own and stops the run.
+ */
+function failure(error: unknown, stage: Stage): { ok: false; error: string; badInput: boolean } {
+  if (error instanceof RemuxError) return { ok: false, error: error.message, badInput: false };
+  if (error instanceof ImageError) return { ok: false, error: error.message, badInput: true };
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { ok: false, error: `${stage} failed: ${message}`, badInput: true };
+}
+
+async function handle(request: WorkerRequest, task: Task): Promise<Success> {
   if (request.kind === 'encode') {
     const start = performance.now();
     const bytes = own(await encodeImage(request.image, init.encode));
@@ -39,14 +78,19 @@ async function handle(request: WorkerRequest): Promise<Success> {
   const decodeStart = performance.now();
   const image = await decodeImage(request.bytes, decodeOptions);
   const decode = secondsSince(decodeStart);
+  task.decodedBytes = image.data.byteLength;
+  task.stage = 'augment';
+  const plans = planCopies(image, steps, init.seed, request.sourceIndex, init.copies);
+  checkCopySizes(plans, init.maxPixels);
   if (request.kind === 'decode') {
     const decoded = { ...image, data: own(image.data) };
-    return { id: request.id, ok: true, decoded: { image: decoded, plans: planCopies(decoded, steps, init.seed, request.sourceIndex, init.copies) }, seconds: { decode } };
+    return { id: request.id, ok: true, decoded: { image: decoded, plans }, seconds: { decode } };
   }
   const augmentStart = performance.now();
-  const augmented = augmentImage(image, steps, init.seed, request.sourceIndex, init.copies, init.backend);
+  const augmented = augmentPlanned(image, plans, init.backend);
   const augment = secondsSince(augmentStart);
   if (request.kind === 'augment') return { id: request.id, ok: true, augmented: augmented.map((copy) => ({ ...copy, data: own(copy.data) })), seconds: { decode, augment } };
+  task.stage = 'encode';
   const encodeStart = performance.now();
   const copies = [];
   for (const copy of augmented) copies.push({ bytes: own(await encodeImage(copy, init.encode)), width: copy.width, height: copy.height, params: init.recordParams ? copy.params : null });
