@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { RemuxError, UsageError, messageOf, reasonOf } from '../errors.js';
+
+/** What a lock file says about the process that holds it. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** When it took the lock (ISO 8601). */
+  since: string;
+  /** `run` or `finalize`. */
+  command: string;
+}
+
+/** A held lock: disposing of it (`await using`) releases it, on every way out of the scope. */
+export interface OutputLock extends AsyncDisposable {
+  path: string;
+}
+
+/** Lock files this process holds: removed on `process.exit` too (a second Ctrl-C exits at once). */
+const held = new Set<string>();
+process.on('exit', () => {
+  for (const path of held) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone: nothing to release
+    }
+  }
+});
+
+/**
+ * Takes the lock file `path` for `command`, or refuses (exit 2) naming the process that holds it.
+ * The file is written whole under a unique name and then hard-linked into place, so taking it is
+ * atomic and a reader never sees a part of it. A lock left by a dead process on this host is
+ * taken over, with a note; one from another host, or from a live process, never is.
+ * `label` names what is locked in messages (`--out out`, `slice 1 of 3 in out`).
+ */
+export async function takeLock(path: string, label: string, command: string, onNote?: (note: string) => void): Promise<OutputLock> {
+  const mine: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
+  // A few tries: after taking over a stale lock (or clearing a dead taker's guard), or when the
+  // lock was released as we looked at it.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await linkNew(path, mine, label)) {
+      held.add(path);
+      return { path, [Symbol.asyncDispose]: () => releaseLock(path) };
+    }
+    const holder = await readHolder(path);
+    if (holder === null) continue; // released between our try and our look
+    if (isAlive(holder)) throw new UsageError(`${label} is in use: ${describeHolder(holder)} holds ${path}; wait for it to end or stop it${holder.host === mine.host ? '' : ` (if it is gone, delete ${path})`}`, 'ERR_REMUX_LOCKED');
+    if (await takeOver(path, holder, mine, label)) onNote?.(`took over ${path} from ${describeHolder(holder)}, which is no longer running`);
+  }
+  throw new UsageError(`${label}: cannot take ${path}: other processes keep taking it`, 'ERR_REMUX_LOCKED');
+}
+
+/** Creates the lock file with `holder` in it; false when one exists already. */
+async function linkNew(path: string, holder: LockHolder, label: string): Promise<boolean> {
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(draft, `${JSON.stringify(holder)}\n`);
+    await link(draft, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new UsageError(`${label}: cannot write the lock file ${path} (${reasonOf(error)}): give a directory remux can write to`);
+  } finally {
+    await unlink(draft).catch(() => {});
+  }
+}
+
+async function readHolder(path: string): Promise<LockHolder | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    return JSON.parse(text) as LockHolder;
+  } catch (error) {
+    throw new RemuxError('ERR_REMUX_LOCKED', `${path} is not a remux lock file (${messageOf(error)}): delete it if no remux uses this output`);
+  }
+}
+
+/**
+ * Removes a dead holder's lock, under a guard file so that two processes taking it over at once
+ * cannot both win (one would otherwise delete the lock the other had just taken). Returns whether
+ * this process removed it.
+ */
+async function takeOver(path: string, stale: LockHolder, mine: LockHolder, label: string): Promise<boolean> {
+  const guard = `${path}.takeover`;
+  if (!(await linkNew(guard, mine, label))) {
+    const other = await readHolder(guard);
+    if (other && isAlive(other)) throw new UsageError(`${label} is in use: ${describeHolder(other)} is taking over ${path}`, 'ERR_REMUX_LOCKED');
+    await unlink(guard).catch(() => {});
+    return false;
+  }
+  try {
+    const now = await readHolder(path);
+    if (now === null || now.pid !== stale.pid || now.since !== stale.since) return false;
+    await unlink(path);
+    return true;
+  } finally {
+    await unlink(guard).catch(() => {});
+  }
+}
+
+async function releaseLock(path: string): Promise<void> {
+  held.delete(path);
+  await unlink(path).catch(() => {});
+}
+
+/** A holder on another host may be alive: only one on this host can be known to be gone. */
+function isAlive(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const describeHolder = (h: LockHolder) => `remux ${h.command} (pid ${h.pid} on host ${h.host}, since ${h.since})`;
