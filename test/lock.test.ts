@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { test, type TestContext } from 'node:test';
+import { takeLock } from '../src/sink/lock.js';
 import { tempDir } from './helpers/output.js';
 import { SAMPLE_PARQUET } from './helpers/samplePhotos.js';
 
@@ -74,7 +75,7 @@ test('finalize needs every slice\'s lock, and slices of one run hold their own',
   assert.deepEqual((await readdir(out)).filter((f) => f.endsWith('.lock')), []);
 });
 
-test('a lock left by a dead process on this host is taken over with a note; one from another host is not', async () => {
+test('a lock left by a dead process on this host, or not refreshed on another one, is taken over with a note; a refreshed one is not', async () => {
   const dead = spawnSync(process.execPath, ['-e', '']).pid;
   const out = await tempDir('lock-stale');
   await writeFile(`${out}/.remux.lock`, JSON.stringify({ pid: dead, host: hostname(), since: '2026-01-02T03:04:05.000Z', command: 'run' }));
@@ -83,10 +84,30 @@ test('a lock left by a dead process on this host is taken over with a note; one 
   assert.equal(run.stderr, `remux: took over ${out}/.remux.lock from remux run (pid ${dead} on host ${hostname()}, since 2026-01-02T03:04:05.000Z), which is no longer running\n`);
   assert.ok(!(await readdir(out)).includes('.remux.lock'));
 
-  await writeFile(`${out}/.remux.lock`, JSON.stringify({ pid: dead, host: 'elsewhere', since: '2026-01-02T03:04:05.000Z', command: 'finalize' }));
+  const remoteHolder = JSON.stringify({ pid: dead, host: 'elsewhere', since: '2026-01-02T03:04:05.000Z', command: 'finalize' });
+  await writeFile(`${out}/.remux.lock`, remoteHolder);
   const remote = cli(['run', SAMPLE_PARQUET, '--out', out, ...ARGS, '--overwrite']);
   assert.equal(remote.status, 2);
-  assert.equal(remote.stderr, `remux: --out ${out} is in use: remux finalize (pid ${dead} on host elsewhere, since 2026-01-02T03:04:05.000Z) holds ${out}/.remux.lock; wait for it to end or stop it (if it is gone, delete ${out}/.remux.lock)\n`);
+  assert.equal(remote.stderr, `remux: --out ${out} is in use: remux finalize (pid ${dead} on host elsewhere, since 2026-01-02T03:04:05.000Z) holds ${out}/.remux.lock; wait for it to end or stop it (a lock from another host is taken over once it goes 60 s without a refresh)\n`);
+
+  // Its holder stopped refreshing it an hour ago (a pod killed, then retried under another name).
+  const hourAgo = new Date(Date.now() - 3600_000);
+  await utimes(`${out}/.remux.lock`, hourAgo, hourAgo);
+  const retried = cli(['run', SAMPLE_PARQUET, '--out', out, ...ARGS, '--overwrite']);
+  assert.equal(retried.status, 0, retried.stderr);
+  assert.match(retried.stderr, /^remux: took over .*\/\.remux\.lock from remux finalize \(pid \d+ on host elsewhere, since 2026-01-02T03:04:05\.000Z\), which has not refreshed it for 36\d\d s\n$/);
+});
+
+test('library: a lock that names this very process, which does not hold it (a restarted container, remux pid 1 again), is taken over; one it holds is not', async () => {
+  const out = await tempDir('lock-self');
+  const path = `${out}/.remux.lock`;
+  await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-02T03:04:05.000Z', command: 'run' }));
+  const notes: string[] = [];
+  const lock = await takeLock(path, `--out ${out}`, 'run', (note) => notes.push(note));
+  assert.deepEqual(notes, [`took over ${path} from remux run (pid ${process.pid} on host ${hostname()}, since 2026-01-02T03:04:05.000Z), which is no longer running`]);
+  await assert.rejects(takeLock(path, `--out ${out}`, 'run'), { code: 'ERR_REMUX_LOCKED', message: new RegExp(`^--out ${out} is in use: remux run \\(pid ${process.pid} `) });
+  await lock[Symbol.asyncDispose]();
+  assert.deepEqual(await readdir(out), [], 'released: no lock, no draft or guard file left');
 });
 
 test('the lock is released when a run fails', async () => {
