@@ -20,7 +20,7 @@ const REFRESH_MS = 10_000;
  * A lock from another host is stale once it has gone this long without a refresh (its pid cannot
  * be checked from here): a Kubernetes pod retried after a crash runs under a new host name.
  */
-export const STALE_AFTER_MS = 60_000;
+const STALE_AFTER_MS = 60_000;
 
 /** A held lock: disposing of it (`await using`) releases it, on every way out of the scope. */
 export interface OutputLock extends AsyncDisposable {
@@ -59,7 +59,7 @@ export async function takeLock(path: string, label: string, command: string, onN
         path,
         [Symbol.asyncDispose]: async () => {
           clearInterval(refresh);
-          await releaseLock(path);
+          await releaseLock(path, mine);
         },
       };
     }
@@ -127,9 +127,11 @@ async function takeOver(path: string, stale: LockHolder, mine: LockHolder, label
   }
 }
 
-async function releaseLock(path: string): Promise<void> {
+/** Removes the lock if it is still this one's: a holder stopped for long (SIGSTOP) may have lost it to another host. */
+async function releaseLock(path: string, mine: LockHolder): Promise<void> {
   held.delete(path);
-  await unlink(path).catch(() => {});
+  const now = await readHolder(path).catch(() => null);
+  if (now && now.pid === mine.pid && now.host === mine.host && now.since === mine.since) await unlink(path).catch(() => {});
 }
 
 /**
