@@ -23,3 +23,18 @@ export class UsageError extends RemuxError {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Why a file operation failed, in words, without the path (the caller names it): `permission denied (EACCES)`. */
+export function reasonOf(error: unknown): string {
+  const { code } = error as NodeJS.ErrnoException;
+  const words: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    ENOENT: 'no such file or directory',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on device',
+    EEXIST: 'a file of that name exists',
+  };
+  return code && words[code] ? `${words[code]} (${code})` : messageOf(error);
+}

@@ -14,8 +14,9 @@ import { codecVersions } from './codec/libraries.js';
 import { WorkerPool } from './codec/pool.js';
 import { RemuxError, messageOf } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type ConcreteBackend, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
-import { finalizeOutputs } from './sink/finalize.js';
+import { finalizeHint, finalizeRun } from './sink/finalize.js';
 import { journalSaver, positionAfter, type RunRecord } from './sink/journal.js';
+import { lockOutput } from './sink/output.js';
 import { startOutput } from './sink/resume.js';
 import { outputFeatures, outputSchema, type OutputLayout } from './sink/schema.js';
 import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
@@ -86,6 +87,8 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams, imageSize };
   const plan = { out: options.out, resume: options.resume, overwrite: options.overwrite, slice, prefix: shardPrefix(source.split, slice) };
   if (upload && push) await upload.ensureRepo(push);
+  // Held until remux() returns or throws: no other remux may prepare, resume or finalize this output meanwhile.
+  await using _lock = await lockOutput(options.out, slice, options.onNote);
   const start = await startOutput(plan, { ...outputFingerprint(options, source, spec, push), augment: augment?.fingerprint ?? null }, runRecord(options, source, spec, layout));
   // Said once the run really starts: after every check of the options, the source and the output.
   if (backend.note) options.onNote?.(backend.note, 'backend');
@@ -196,8 +199,8 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   await uploader?.drain();
 
   let shards: ShardInfo[] = journal.shards;
-  if (slice.count === 1) shards = (await finalizeOutputs([options.out], options)).shards;
-  else options.onNote?.(`${describeSlice(slice)} is complete; once every slice is, run: remux finalize ${options.out}${push ? ' (with HF_TOKEN set: it makes the final commit to the hub)' : ''}`);
+  if (slice.count === 1) shards = (await finalizeRun(options.out, options)).shards;
+  else options.onNote?.(`${describeSlice(slice)} is complete; once every slice is, run: ${await finalizeHint(options.out, slice)}${push ? ' (with HF_TOKEN set: it makes the final commit to the hub)' : ''}`);
   if (push) options.onNote?.(`${slice.count === 1 ? 'pushed' : 'uploaded'} ${journal.shards.length} shard(s) to hub dataset ${push.repo}`);
   report(true);
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import jpeg from 'jpeg-js';
 import { sliceRows } from '../src/sink/slice.js';
 import { writeHfParquet } from './helpers/hfParquet.js';
-import { digest, readOutput, tempDir } from './helpers/output.js';
+import { digest, readOutput, sha256, tempDir } from './helpers/output.js';
 
 const CLI = 'dist/src/cli/main.js';
 const ARGS = ['--size', '32', '--copies', '2', '--rows-per-shard', '10', '--row-group-size', '5', '--workers', '1', '--quiet'];
@@ -81,7 +81,11 @@ test('3 workers as separate processes into one directory, then finalize, equal a
 
   // Per-pod outputs (no shared disk): one directory per slice, the index from a Kubernetes Indexed Job.
   const outs = await Promise.all([0, 1, 2].map(() => tempDir('part-pod')));
-  for (const [i, out] of outs.entries()) assert.equal(runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3'], { JOB_COMPLETION_INDEX: String(i) }).status, 0);
+  for (const [i, out] of outs.entries()) {
+    const pod = runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3'], { JOB_COMPLETION_INDEX: String(i) });
+    assert.equal(pod.status, 0);
+    assert.match(pod.stderr, new RegExp(`once every slice is, run: remux finalize ${out} \\(adding the --out of each slice that wrote elsewhere: 1 of 3 are here\\)\n$`));
+  }
   assert.ok((await readdir(outs[2])).includes('journal-00002-of-00003.json'));
   assert.equal(runSync(['finalize', ...outs]).status, 0);
   assert.deepEqual((await result(outs[0])).rows, expected.rows);
@@ -141,8 +145,35 @@ test('a slice killed before its first journal entry resumes from its own first r
   assert.equal(runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3', '--shard-index', '1'], { REMUX_FAULT: 'shard-renamed:1' }).signal, 'SIGKILL');
   const resumed = runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3', '--shard-index', '1', '--resume']);
   assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, new RegExp(`once every slice is, run: remux finalize ${out}\n$`), 'every slice is in this directory: it alone is named');
   assert.equal(runSync(['finalize', out]).status, 0);
   const [joined, expected] = [await result(out), await result(single)];
   assert.deepEqual(joined.rows, expected.rows);
   assert.deepEqual(joined.counts, expected.counts);
+});
+
+/** Every file under `out` with its sha256: what a refused finalize must leave as it was. */
+async function listing(out: string): Promise<string[]> {
+  const files = [...(await readdir(out)).filter((f) => f !== 'data'), ...(await readdir(`${out}/data`)).map((f) => `data/${f}`)];
+  return Promise.all(files.sort().map(async (f) => `${f} ${sha256(await readFile(`${out}/${f}`))}`));
+}
+
+test('finalize refuses a shard replaced after its slice finished, naming it and renaming nothing; resuming a finalized slice says so', async () => {
+  const source = await fixture();
+  const out = await tempDir('part-replaced');
+  for (const i of [0, 1, 2]) assert.equal(runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3', '--shard-index', String(i)]).status, 0);
+  const [replaced, other] = [`${out}/data/train-slice00001-of-00003-00000.parquet`, `${out}/data/train-slice00002-of-00003-00000.parquet`];
+  const original = await readFile(replaced);
+  await copyFile(other, replaced); // a valid parquet shard, with other rows
+  const before = await listing(out);
+  const refused = runSync(['finalize', out]);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, new RegExp(`^remux: remux finalize: ${replaced} does not match its journal \\(\\d+ bytes, \\d+ rows, sha256 [0-9a-f]{12}…, but \\d+ bytes, \\d+ rows, [0-9a-f]{12}… were committed\\): it changed after its slice finished; nothing was renamed \\(run that slice again with --overwrite, or put the original file back\\)\n$`));
+  assert.deepEqual(await listing(out), before, 'the output is untouched');
+
+  await writeFile(replaced, original);
+  assert.equal(runSync(['finalize', out]).status, 0);
+  const resumed = runSync(['run', source, '--out', out, ...ARGS, '--num-shards', '3', '--shard-index', '1', '--resume']);
+  assert.equal(resumed.status, 2);
+  assert.equal(resumed.stderr, `remux: --resume: slice 1 of 3 in ${out} is finished and already finalized (${out}/remux.json lists its shards): nothing to resume; the dataset in ${out} is complete (to make this slice again, use a new --out)\n`);
 });

@@ -127,7 +127,8 @@ test('--resume refuses other options (naming them), a changed shard, and --overw
 
   const changed = run(source, out, ['--resume', '--seed', '7', '--format', 'png']);
   assert.equal(changed.status, 2);
-  assert.match(changed.stderr, /^remux: --resume: the output in .* was made with other options \(seed: 0 → 7; format: "jpeg" → "png"\): rerun with the original options, or start again with --overwrite or another --out\n$/);
+  // The killed run's lock is still there: taken over, with a note, since its process is gone.
+  assert.match(changed.stderr, /^remux: took over .*\/\.remux\.lock from remux run \(pid \d+ on host .*\), which is no longer running\nremux: --resume: the output in .* was made with other options \(seed: 0 → 7; format: "jpeg" → "png"\): rerun with the original options, or start again with --overwrite or another --out\n$/);
 
   // A journal from a remux whose decoding gave other pixels (before output versions existed).
   const journalPath = `${out}/journal.json`;
@@ -139,6 +140,10 @@ test('--resume refuses other options (naming them), a changed shard, and --overw
   assert.equal(olderRun.status, 2);
   assert.match(olderRun.stderr, /^remux: --resume: the output in .* was made by a remux whose output differs from this one's for the same options \(output version 1, this remux writes \d+\): start again with --overwrite or another --out, or finish it with the remux that started it\n$/);
   await writeFile(journalPath, journal);
+
+  const again = run(source, out);
+  assert.equal(again.status, 2);
+  assert.equal(again.stderr, `remux: --out ${out} holds an unfinished run: run the same command with --resume to continue it, or pass --overwrite to replace it\n`);
 
   const both = run(source, out, ['--resume', '--overwrite']);
   assert.equal(both.stderr, 'remux: --resume and --overwrite contradict each other: --resume continues the output in --out, --overwrite replaces it\n');

@@ -5,7 +5,8 @@ import { finalizeOutputs } from '../sink/finalize.js';
 export const FINALIZE_HELP = `Usage: remux finalize <out> [<more outs>…]
 
 Joins the slices of a partitioned run (remux run --num-shards K --shard-index i) into one dataset:
-checks that every slice is there, finished and run with the same options, gives the shards their
+checks that every slice is there, finished and run with the same options, and that every shard is
+the file its journal committed (size, rows, sha256), holding every slice's lock; gives the shards their
 final train-0000n-of-0000N.parquet names under the first <out>/data (moving them there from the
 other directories), and writes one remux.json, one dataset card and one errors.jsonl.
 Slices run with --push-to-hub (which uploaded their shards) then get one hub commit that gives the

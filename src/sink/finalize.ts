@@ -1,12 +1,15 @@
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { crashPoint } from '../util/faults.js';
 import { datasetCard } from './card.js';
 import { fingerprintDifferences, readJournal, type Counts, type Journal, type JournalShard } from './journal.js';
 import { syncDirectory, writeFileAtomic } from './output.js';
+import { takeLock, type OutputLock } from './lock.js';
 import type { HubConnection } from './upload.js';
 import type { ShardInfo } from './shardWriter.js';
-import { describeSlice, errorsFile, finalName, isJournalFile, journalFile } from './slice.js';
+import { describeSlice, errorsFile, finalName, isJournalFile, journalFile, lockFile, type Slice } from './slice.js';
+import { shardDifference } from './verify.js';
 
 export interface FinalizeSummary {
   out: string;
@@ -28,30 +31,41 @@ interface Found {
  * Joins finished runs into one dataset: the shards of every slice, in slice order, get their final
  * `<split>-0000n-of-0000N.parquet` names under the first directory's `data/` (moved there from the
  * others), then one `remux.json`, one dataset card and one errors.jsonl are written. Refuses,
- * naming the gap, when a slice is missing, unfinished or run with other options. Safe to run
+ * naming the gap, when a slice is missing, unfinished or run with other options, and when a
+ * shard no longer matches its journal (size, rows, sha256), before anything is renamed. Holds
+ * every slice's lock meanwhile, so no worker can write into what it publishes. Safe to run
  * again after a crash: shards already under their final names are left where they are.
  * A run with `--push-to-hub` then gets its final hub commit (see `commitFinal`), reaching the hub
  * through `hub` (else `HF_ENDPOINT`/`HF_TOKEN`); its shards may be on the hub only.
  */
 export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): Promise<FinalizeSummary> {
+  await using _locks = await lockSlices(await findJournals(outs), outs[0]);
+  // Read again under the locks: a worker may have written its journal in the meantime.
   const slices = orderSlices(await findJournals(outs), outs);
+  await checkShards(placements(slices, outs[0]));
+  return joinSlices(slices, outs[0], hub);
+}
+
+/** `finalizeOutputs` for a whole run at its end: it holds its lock and checked its shards already. */
+export async function finalizeRun(out: string, hub: HubConnection): Promise<FinalizeSummary> {
+  return joinSlices(orderSlices(await findJournals([out]), [out]), out, hub);
+}
+
+async function joinSlices(slices: Found[], dir: string, hub: HubConnection): Promise<FinalizeSummary> {
   const pushTo = slices[0].journal.fingerprint.pushToHub;
   // Checked before anything moves: a missing token should not leave a half-finished output.
   // The hub client and its libraries load only for a run made with --push-to-hub.
   const upload = typeof pushTo === 'string' ? await import('./upload.js') : null;
   const target = upload && upload.pushTarget(pushTo as string, hub);
   if (target) checkUploaded(slices);
-  const dir = outs[0];
   const split = slices[0].journal.record.card.split;
-  const listed = slices.flatMap(({ out, journal }) => journal.shards.map((shard) => ({ out, shard })));
-  const all = shardsToKeep(listed);
+  const placed = placements(slices, dir);
   // The others are empty shards of slices that had no rows; a rerun after a crash finds them gone.
-  for (const { out, shard } of listed) if (!all.some((kept) => kept.shard === shard)) await rm(`${out}/data/${shard.file}`, { force: true });
+  for (const { out, journal } of slices) for (const shard of journal.shards) if (!placed.some((p) => p.shard === shard)) await rm(`${out}/data/${shard.file}`, { force: true });
   await mkdir(`${dir}/data`, { recursive: true });
   const shards: ShardInfo[] = [];
-  for (const [n, { out, shard }] of all.entries()) {
-    const file = finalName(split, n, all.length);
-    await placeShard(`${out}/data/${shard.file}`, `${dir}/data/${file}`, shard);
+  for (const { from, to, file, shard } of placed) {
+    await placeShard(from, to, shard);
     shards.push({ file, rows: shard.rows, bytes: shard.bytes, sha256: shard.sha256 });
   }
   await syncDirectory(`${dir}/data`);
@@ -76,6 +90,17 @@ export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): 
 }
 
 /**
+ * What a finished slice tells its user to run: `remux finalize` on the directory's absolute path
+ * (workers often run elsewhere than finalize), asking for the other outputs too unless every
+ * slice's journal is in this one.
+ */
+export async function finalizeHint(out: string, slice: Slice): Promise<string> {
+  const entries = await readdir(out);
+  const here = Array.from({ length: slice.count }, (_, index) => journalFile({ index, count: slice.count })).filter((file) => entries.includes(file)).length;
+  return `remux finalize ${resolve(out)}${here < slice.count ? ` (adding the --out of each slice that wrote elsewhere: ${here} of ${slice.count} are here)` : ''}`;
+}
+
+/**
  * A slice with no rows (more slices than row groups, or every image of it skipped) wrote an empty
  * shard so that it could finish like the others; the dataset keeps one only when it has no rows
  * at all (so that readers still find the schema).
@@ -83,6 +108,55 @@ export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): 
 function shardsToKeep<T extends { shard: JournalShard }>(listed: T[]): T[] {
   const withRows = listed.filter(({ shard }) => shard.rows > 0);
   return withRows.length > 0 ? withRows : listed.slice(0, 1);
+}
+
+/** Where each shard kept in the dataset goes: from its slice's `data/` to its final name under `dir`. */
+interface Placement {
+  from: string;
+  to: string;
+  file: string;
+  shard: JournalShard;
+}
+
+function placements(slices: Found[], dir: string): Placement[] {
+  const split = slices[0].journal.record.card.split;
+  const kept = shardsToKeep(slices.flatMap(({ out, journal }) => journal.shards.map((shard) => ({ out, shard }))));
+  return kept.map(({ out, shard }, n) => {
+    const file = finalName(split, n, kept.length);
+    return { from: `${out}/data/${shard.file}`, to: `${dir}/data/${file}`, file, shard };
+  });
+}
+
+/** Every shard, where it is now (its slice's name, or its final one after an interrupted finalize), must be the file its journal committed. */
+async function checkShards(placed: Placement[]): Promise<void> {
+  for (const { from, to, shard } of placed) {
+    const path = (await exists(from)) ? from : (await exists(to)) ? to : null;
+    if (path === null) continue; // only on the hub (--delete-uploaded), or missing: placeShard says which
+    const difference = await shardDifference(path, shard);
+    if (difference) throw new RemuxError('ERR_REMUX_JOURNAL', `remux finalize: ${path} does not match its journal (${difference}): it changed after its slice finished; nothing was renamed (run that slice again with --overwrite, or put the original file back)`);
+  }
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+/**
+ * The lock of every slice of the run, so that no worker runs, resumes or replaces one while it is
+ * joined: in the directory of its journal, or in the first one for a slice not found (yet).
+ */
+async function lockSlices(found: Found[], first: string): Promise<AsyncDisposable> {
+  const { count } = found[0].journal.slice;
+  const slices = Array.from({ length: count }, (_, index) => ({ out: found.find((f) => f.journal.slice.index === index)?.out ?? first, slice: { index, count } }));
+  const locks: OutputLock[] = [];
+  const release = async () => {
+    for (const lock of locks.splice(0)) await lock[Symbol.asyncDispose]();
+  };
+  try {
+    for (const { out, slice } of slices) locks.push(await takeLock(`${out}/${lockFile(slice)}`, `remux finalize: ${count === 1 ? out : `${describeSlice(slice)} in ${out}`}`, 'finalize'));
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return { [Symbol.asyncDispose]: release };
 }
 
 async function findJournals(outs: string[]): Promise<Found[]> {

@@ -1,6 +1,8 @@
 import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
-import { describeSlice, errorsFile, isJournalOrErrors, journalFile, type Slice } from './slice.js';
+import { dirname } from 'node:path';
+import { UsageError, reasonOf } from '../errors.js';
+import { takeLock, type OutputLock } from './lock.js';
+import { describeSlice, errorsFile, isJournalOrErrors, journalFile, lockFile, type Slice } from './slice.js';
 
 /** Files remux writes into `--out` (and their `.tmp` forms while written); `--overwrite` removes only these. */
 const isOutputEntry = (name: string) => ['data', 'remux.json', 'README.md'].flatMap((e) => [e, `${e}.tmp`]).includes(name) || isJournalOrErrors(name);
@@ -26,6 +28,8 @@ export async function prepareOutput(out: string, overwrite: boolean, slice: Slic
     throw new UsageError(`--out ${out} is not empty and holds files remux did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): choose a new or empty directory`);
   }
   if (slice.count === 1) {
+    // A journal without remux.json: a run that failed or was stopped, which --resume continues.
+    if (entries.includes('journal.json') && !entries.includes('remux.json') && !overwrite) throw new UsageError(`--out ${out} holds an unfinished run: run the same command with --resume to continue it, or pass --overwrite to replace it`);
     if (entries.length > 0 && !overwrite) throw new UsageError(`--out ${out} already holds a remux output: choose another directory or pass --overwrite to replace it`);
     for (const entry of entries) await rm(`${out}/${entry}`, { recursive: true, force: true });
   } else {
@@ -36,6 +40,38 @@ export async function prepareOutput(out: string, overwrite: boolean, slice: Slic
     for (const file of await readdir(`${out}/data`).catch(() => [] as string[])) if (file.startsWith(`${prefix}-`)) await rm(`${out}/data/${file}`, { force: true });
   }
   await mkdir(`${out}/data`, { recursive: true });
+}
+
+/**
+ * Locks `out` (created if need be) for one slice, so that no other remux (`run`, `--resume`,
+ * `--overwrite`, `finalize`) works on it at the same time; slices of one partitioned run hold
+ * separate locks and share the directory.
+ */
+export async function lockOutput(out: string, slice: Slice, onNote?: (note: string) => void): Promise<OutputLock> {
+  await ensureDirectory(out);
+  return takeLock(`${out}/${lockFile(slice)}`, slice.count === 1 ? `--out ${out}` : `${describeSlice(slice)} in --out ${out}`, 'run', onNote);
+}
+
+/**
+ * Creates `out` and its missing parents one level at a time, refusing (one line, exit 2) a path
+ * that cannot be a directory: Node's `mkdir -p` loops forever on one it cannot create under /proc.
+ */
+export async function ensureDirectory(out: string): Promise<void> {
+  const make = async (dir: string, parents: boolean): Promise<void> => {
+    try {
+      await mkdir(dir);
+    } catch (error) {
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+      if (code === 'EEXIST') throw new UsageError(dir === out ? `--out ${out} is a file: give a directory` : `--out ${out}: cannot create it: ${dir} is a file, not a directory`);
+      // ENOENT once the parent exists: a file system that takes no new directories there (/proc).
+      if (code === 'ENOENT' && !parents) throw new UsageError(`--out ${out}: cannot create this directory: ${dirname(dir)} takes no new directories (ENOENT)`);
+      if (code !== 'ENOENT' || dirname(dir) === dir) throw new UsageError(`--out ${out}: cannot create this directory (${reasonOf(error)})`);
+      await make(dirname(dir), true);
+      await make(dir, false);
+    }
+  };
+  await make(out, true);
 }
 
 /** Writes a file so that readers see the old content or the new, never a part. */

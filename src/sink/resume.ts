@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { RemuxError, UsageError } from '../errors.js';
 import { prepareOutput, writeFileAtomic } from './output.js';
-import { errorsFile, finalName, journalFile, type Slice } from './slice.js';
+import { describeSlice, errorsFile, finalName, journalFile, type Slice } from './slice.js';
 import type { ShardInfo } from './shardWriter.js';
+import { shardDifference } from './verify.js';
 import { fingerprintDifferences, readJournal, resumePosition, writeJournal, type Journal, type JournalShard, type RunRecord, type SourcePosition } from './journal.js';
 
 /** Where a run starts: a new journal at the beginning, or an interrupted run's journal and position. */
@@ -78,12 +77,25 @@ async function restoreShards(plan: OutputPlan, journal: Journal): Promise<void> 
     const present = await presentName(dataDir, shard, journal);
     // Pushed and removed locally (--delete-uploaded): the hub has it, checked when it was uploaded.
     if (!present && shard.uploaded) continue;
+    if (!present && journal.finished && journal.slice.count > 1) throw await finalizedSlice(plan, shard);
     if (!present) throw new RemuxError('ERR_REMUX_JOURNAL', `--resume: ${dataDir}/${shard.file} is listed in the journal but missing: the output cannot be resumed (start again with --overwrite)`);
     await checkShard(`${dataDir}/${present}`, shard);
     listed.add(present);
   }
   for (const entry of await readdir(dataDir)) if (entry.startsWith(`${plan.prefix}-`) && !listed.has(entry)) await rm(`${dataDir}/${entry}`, { force: true });
   await rm(`${plan.out}/${journalFile(plan.slice)}.tmp`, { force: true });
+}
+
+/**
+ * A finished slice's shards leave its `data/` when `remux finalize` moves them into the dataset:
+ * say so (naming the manifest that lists them when it is in this directory) rather than call the
+ * output broken.
+ */
+async function finalizedSlice(plan: OutputPlan, shard: JournalShard): Promise<UsageError> {
+  const manifest = await readFile(`${plan.out}/remux.json`, 'utf8').catch(() => '');
+  const what = `--resume: ${describeSlice(plan.slice)} in ${plan.out} is finished`;
+  if (manifest.includes(shard.sha256)) return new UsageError(`${what} and already finalized (${plan.out}/remux.json lists its shards): nothing to resume; the dataset in ${plan.out} is complete (to make this slice again, use a new --out)`);
+  return new UsageError(`${what}, but its shards are gone from ${plan.out}/data: if remux finalize moved them into another output, nothing is left to resume; otherwise run this slice again with --overwrite`);
 }
 
 /** A shard is under its own name or, once the run has finished, perhaps already under its final one. */
@@ -102,13 +114,8 @@ async function holdsOutput(out: string, prefix: string): Promise<boolean> {
 const exists = (path: string) => stat(path).then(() => true, () => false);
 
 async function checkShard(path: string, shard: ShardInfo): Promise<void> {
-  const size = (await stat(path)).size;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  const sha256 = hash.digest('hex');
-  if (size !== shard.bytes || sha256 !== shard.sha256) {
-    throw new RemuxError('ERR_REMUX_JOURNAL', `--resume: ${path} does not match the journal (${size} bytes, sha256 ${sha256.slice(0, 12)}…, but ${shard.bytes} bytes, ${shard.sha256.slice(0, 12)}… were committed): it changed after it was written; start again with --overwrite`);
-  }
+  const difference = await shardDifference(path, shard);
+  if (difference) throw new RemuxError('ERR_REMUX_JOURNAL', `--resume: ${path} does not match the journal (${difference}): it changed after it was written; start again with --overwrite`);
 }
 
 /** Keeps the recorded skips of rows before `from` (the others are read again) and drops a torn last line; returns how many remain. */

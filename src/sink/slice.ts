@@ -19,6 +19,9 @@ const tag = (slice: Slice) => `${pad(slice.index)}-of-${pad(slice.count)}`;
 
 export const journalFile = (slice: Slice) => (slice.count === 1 ? 'journal.json' : `journal-${tag(slice)}.json`);
 
+/** The lock a run holds on its slice of the output (a dot file: never mistaken for the user's, never removed by `--overwrite`). */
+export const lockFile = (slice: Slice) => (slice.count === 1 ? '.remux.lock' : `.remux-${tag(slice)}.lock`);
+
 export const errorsFile = (slice: Slice) => (slice.count === 1 ? 'errors.jsonl' : `errors-${tag(slice)}.jsonl`);
 
 /** Interim shard names are `<prefix>-00007.parquet`; `finalize` gives them their `-of-N` names. */
