@@ -50,14 +50,16 @@ async function main(argv: string[]): Promise<number> {
 
 /**
  * The first Ctrl-C (or SIGTERM) asks the run to stop cleanly: it drops the open shard and keeps
- * what is committed. A second one exits at once; commits are atomic, so that state is resumable too.
+ * what is committed. A second one exits at once, as soon as the worker threads have ended (one
+ * ended in a native call can abort the process); commits are atomic, so that state is resumable too.
  */
 function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       process.stderr.write(`\nremux: ${name} again: stopping now; run the same command with --resume to continue\n`);
-      process.exit(130);
+      void import('../codec/pool.js').then(({ closeWorkerPools }) => closeWorkerPools()).finally(() => process.exit(130));
+      return;
     }
     process.stderr.write(`\nremux: ${name}: stopping after the rows in flight (press Ctrl-C again to stop at once)\n`);
     controller.abort();

@@ -30,6 +30,11 @@ export type WorkerRequest =
   | { id: number; kind: 'augment'; bytes: Uint8Array; sourceIndex: number }
   | { id: number; kind: 'encode'; image: RgbImage; params: SamplePlan['params'] };
 
+/** Asks a worker to end its thread once its native calls in flight are done (see `WorkerPool.close`). */
+export interface WorkerStop {
+  kind: 'stop';
+}
+
 export interface EncodedCopy {
   bytes: Uint8Array;
   /** A new label, when a user's `--augment` function returned labels. */

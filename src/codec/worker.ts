@@ -10,7 +10,7 @@ import { planCopies } from '../backend/plans.js';
 import { DecodeError, decodeImage, type DecodeOptions } from './decode.js';
 import { encodeImage } from './encode.js';
 import { useSingleThreadedSharp } from './libraries.js';
-import type { WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { secondsSince } from '../util/stageTime.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
@@ -21,14 +21,34 @@ const steps = parsePipeline(init.pipeline, { size: 1 });
 const decodeOptions: DecodeOptions = { codec: init.codec, maxPixels: init.maxPixels, divisorFor: (size) => decodeDivisor(steps, size) };
 useSingleThreadedSharp();
 
+/** Tasks under way: the thread ends only once they are done (see `stop`). */
+const running = new Set<Promise<void>>();
+let stopping = false;
+
 const port = parentPort!;
-port.on('message', (request: WorkerRequest) => {
-  handle(request).then(
+port.on('message', (request: WorkerRequest | WorkerStop) => {
+  if (request.kind === 'stop') return void stop();
+  const task = handle(request).then(
     (response) => port.postMessage(response, transferables(response)),
     (error: unknown) =>
       port.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), badInput: error instanceof DecodeError } satisfies WorkerResponse),
   );
+  running.add(task);
+  void task.finally(() => running.delete(task));
 });
+
+/**
+ * Ends the thread once no native call is in flight. Terminating it while libjpeg-turbo decodes
+ * on libuv's thread pool aborts the whole process when the decode completes into the stopped
+ * thread (`terminate called after throwing an instance of 'Napi::Error'`, exit code 134); the
+ * tasks still under way skip what they have not started.
+ */
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await Promise.allSettled(running);
+  process.exit(0);
+}
 
 async function handle(request: WorkerRequest): Promise<Success> {
   if (request.kind === 'encode') {
@@ -38,6 +58,7 @@ async function handle(request: WorkerRequest): Promise<Success> {
   }
   const decodeStart = performance.now();
   const image = await decodeImage(request.bytes, decodeOptions);
+  if (stopping) throw new Error('the worker is stopping');
   const decode = secondsSince(decodeStart);
   if (request.kind === 'decode') {
     const decoded = { ...image, data: own(image.data) };
