@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { RemuxError, UsageError, messageOf } from '../errors.js';
+import { RemuxError, UsageError, messageOf, redact } from '../errors.js';
 import { spaceOutMainThreadGc } from '../util/mainThreadGc.js';
 import { wasmCrashMessage } from '../util/wasmCrash.js';
 import { mainHelp } from './commands.js';
@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     ...options,
     signal: stop.signal,
     onProgress: quiet ? undefined : (p) => progress.update(p),
-    onNote: (note) => process.stderr.write(`remux: ${note}\n`),
+    onNote: (note) => process.stderr.write(`remux: ${redact(note)}\n`),
   }).finally(() => {
     progress.done();
     stop.dispose();
@@ -85,14 +85,15 @@ process.on('uncaughtException', (error) => {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
+    // Whatever a server answered, the token and an endpoint's credentials are never printed.
     if (error instanceof UsageError) {
-      process.stderr.write(`remux: ${error.message}\n`);
+      process.stderr.write(`remux: ${redact(error.message)}\n`);
       process.exitCode = 2;
     } else if (error instanceof RemuxError) {
-      process.stderr.write(`remux: ${error.message}\n`);
+      process.stderr.write(`remux: ${redact(error.message)}\n`);
       process.exitCode = error.code === 'ERR_REMUX_INTERRUPTED' ? 130 : 1;
     } else {
-      process.stderr.write(`remux: unexpected error: ${messageOf(error)}\n(set REMUX_DEBUG=1 for the stack trace, and please report it)\n`);
+      process.stderr.write(`remux: unexpected error: ${redact(messageOf(error))}\n(set REMUX_DEBUG=1 for the stack trace, and please report it)\n`);
       if (process.env.REMUX_DEBUG) console.error(error);
       process.exitCode = 1;
     }
