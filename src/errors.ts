@@ -38,3 +38,22 @@ export function reasonOf(error: unknown): string {
   };
   return code && words[code] ? `${words[code]} (${code})` : messageOf(error);
 }
+
+/** Secrets met during the run (the hub token), which `redact` removes. */
+const secrets = new Set<string>();
+
+/** Makes `redact` remove `secret` from any text from now on. */
+export function hideSecret(secret: string): void {
+  if (secret !== '') secrets.add(secret);
+}
+
+/**
+ * `text` as it may leave the process (a message, a note, a recorded option): every secret given
+ * to `hideSecret`, the credentials of any `Bearer`/`Basic` authorization (a server may echo the
+ * header back) and the user and password of any URL (`https://user:pass@host`) become `***`.
+ */
+export function redact(text: string): string {
+  let safe = text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi, '$1***@').replace(/\b(Bearer|Basic)\s+[\w.~+/=-]+/g, '$1 ***');
+  for (const secret of secrets) safe = safe.split(secret).join('***');
+  return safe;
+}

@@ -12,7 +12,7 @@ import { EXTENSIONS } from './codec/encode.js';
 import { decodeMemory } from './codec/decodeMemory.js';
 import { codecVersions } from './codec/libraries.js';
 import { WorkerPool } from './codec/pool.js';
-import { RemuxError, messageOf } from './errors.js';
+import { RemuxError, messageOf, redact } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type ConcreteBackend, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { finalizeHint, finalizeRun } from './sink/finalize.js';
 import { journalSaver, positionAfter, type RunRecord } from './sink/journal.js';
@@ -97,7 +97,11 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   const position = start.position ?? { sourceIndex: range.start, copy: 0 };
   const save = journalSaver(options.out, journal);
   const uploader = upload && push && new upload.ShardUploader({ target: push, out: options.out, journal, save, deleteUploaded: options.deleteUploaded });
-  await uploader?.resume();
+  // After Ctrl-C a hub request fails (an upload, say): the run was interrupted, and says how to go on.
+  const stopped = (error: unknown) => {
+    throw options.signal?.aborted ? interrupted(options.out, journal.shards) : error;
+  };
+  await uploader?.resume().catch(stopped);
 
   const writer = new ShardWriter({
     dir: `${options.out}/data`,
@@ -188,7 +192,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     } catch (error) {
       await writer.abort();
       await uploader?.settle();
-      throw withResumeHint(error, options.out, writer.committed);
+      throw options.signal?.aborted ? interrupted(options.out, writer.committed) : withResumeHint(error, options.out, writer.committed);
     } finally {
       await pool.close();
     }
@@ -196,10 +200,10 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     journal.finished = true;
     await save();
   }
-  await uploader?.drain();
+  await uploader?.drain().catch(stopped);
 
   let shards: ShardInfo[] = journal.shards;
-  if (slice.count === 1) shards = (await finalizeRun(options.out, options)).shards;
+  if (slice.count === 1) shards = (await finalizeRun(options.out, options).catch(stopped)).shards;
   else options.onNote?.(`${describeSlice(slice)} is complete; once every slice is, run: ${await finalizeHint(options.out, slice)}${push ? ' (with HF_TOKEN set: it makes the final commit to the hub)' : ''}`);
   if (push) options.onNote?.(`${slice.count === 1 ? 'pushed' : 'uploaded'} ${journal.shards.length} shard(s) to hub dataset ${push.repo}`);
   report(true);
@@ -311,7 +315,8 @@ function runRecord(options: ResolvedOptions, source: Source, spec: StepSpec[], l
       remux: packageJson.version,
       outputVersion: OUTPUT_VERSION,
       source: { spec: options.source, split: source.split, rows: source.totalRows, labelNames: source.labelNames },
-      options: recorded,
+      // The endpoint without the user and password it may carry.
+      options: { ...recorded, endpoint: recorded.endpoint === undefined ? undefined : redact(recorded.endpoint) },
       pipeline: spec,
       versions: { node: process.versions.node, ...codecVersions() },
     },

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
+import sharp from 'sharp';
 import { parseRunArgs } from '../src/cli/args.js';
+import { writeHfParquet } from './helpers/hfParquet.js';
 import { tempDir } from './helpers/output.js';
 import { SAMPLE_PARQUET } from './helpers/samplePhotos.js';
 
@@ -149,4 +152,24 @@ test('docs/cli.md is the reference generated from the command definitions (npm r
   const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
   assert.equal(await readFile('docs/cli.md', 'utf8'), await cliReference(version), 'docs/cli.md is out of date: run npm run docs:cli');
   assert.equal(cli('--help').stdout, (await import('../src/cli/commands.js')).mainHelp(version));
+});
+
+test('a second Ctrl-C ends the run at once with exit code 130, not an abort in a native decode (worker threads end first)', async () => {
+  const dir = await tempDir('cli-sigint');
+  // Large JPEGs made small: libjpeg-turbo decodes them on libuv's thread pool, as in a real run.
+  const photo = new Uint8Array(await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer());
+  await writeHfParquet(`${dir}/train.parquet`, Array.from({ length: 48 }, () => ({ bytes: photo, label: 0 })));
+  const child = spawn(process.execPath, ['dist/src/cli/main.js', 'run', `${dir}/train.parquet`, '--out', `${dir}/out`, '--size', '224', '--copies', '8', '--backend', 'cpu', '--codec', 'jpeg-turbo', '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // The journal is written as the run starts; a moment later the workers are decoding.
+  while (!(await access(`${dir}/out/journal.json`).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 1000));
+  child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  assert.doesNotMatch(stderr, /terminate called/);
+  assert.match(stderr, /SIGINT again: stopping now; run the same command with --resume to continue/);
 });

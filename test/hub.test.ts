@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { parquetMetadata } from 'hyparquet';
 import sharp from 'sharp';
 import { parseRunArgs, runHelp } from '../src/cli/args.js';
+import { redact } from '../src/errors.js';
 import { remux } from '../src/index.js';
 import { listFiles } from '../src/source/files.js';
 import { CONVERSION_REVISION, configOfPath } from '../src/source/hub.js';
@@ -12,7 +13,7 @@ import { hubRepoOf } from '../src/source/hubRepo.js';
 import { backoff, retryAfter, type RetryPolicy } from '../src/source/http.js';
 import { openSource, type SourceOptions, type SourceRow } from '../src/source/index.js';
 import { groupsFrom } from '../src/source/parquetRows.js';
-import { startFakeHub, type FakeHub, type FaultKind } from './helpers/fakeHub.js';
+import { startFakeHub, type FakeHub, type Fault, type FaultKind } from './helpers/fakeHub.js';
 import { writeHfParquet, type FixtureRow } from './helpers/hfParquet.js';
 import { digest, readOutput, tempDir } from './helpers/output.js';
 import { SAMPLE_CLASSES, samplePhotos } from './helpers/samplePhotos.js';
@@ -123,10 +124,57 @@ test('listing, split and config: train by default, --split, the conversion of a 
 
 test('a repo with neither parquet files nor a conversion, a missing repo or revision, a bad option: one line each', async () => {
   await assert.rejects(openSource('owner/plain', hubOptions()), { name: 'UsageError', message: 'hub dataset owner/plain has no parquet files at revision main and no parquet conversion (refs/convert/parquet)' });
-  await assert.rejects(openSource('owner/missing', hubOptions()), { name: 'UsageError', message: 'hub dataset owner/missing: not found at revision main (HTTP 404); check the repo id and --revision' });
+  await assert.rejects(openSource('hf://datasets/owner/missing', hubOptions()), { name: 'UsageError', message: 'hub dataset owner/missing: not found at revision main (HTTP 404); check the repo id and --revision' });
   await assert.rejects(openSource('owner/photos', hubOptions({ revision: 'v9' })), { message: 'hub dataset owner/photos: not found at revision v9 (HTTP 404); check the repo id and --revision' });
   await assert.rejects(openSource('owner/photos', hubOptions({ endpoint: 'ftp://127.0.0.1' })), { message: 'expected an http(s) URL for --endpoint but received "ftp://127.0.0.1"' });
+  await assert.rejects(openSource('owner/photos', hubOptions({ endpoint: 'ftp://u:secret@127.0.0.1' })), { message: 'expected an http(s) URL for --endpoint but received "ftp://***@127.0.0.1"' });
   await assert.rejects(openSource('owner/photos', hubOptions({ revision: '' })), { message: 'expected a non-empty name for --revision but received ""' });
+});
+
+test('owner/name that is neither a local path nor on the hub (a mistyped path): one line naming both and the hub asked, a 404, 401 or 403 not retried', async () => {
+  hub.reset();
+  await assert.rejects(openSource('ds/pqq', hubOptions()), { name: 'UsageError', message: `source ds/pqq: no such file or directory, and the hub at ${hub.url} has no dataset ds/pqq (HTTP 404)` });
+  assert.equal(hub.requests.length, 1, 'the 404 was not retried');
+  const gated = await startFakeHub({ root, token: TOKEN, forbidden: ['owner/folder'] });
+  try {
+    for (const [repo, status] of [['owner/photos', 401], ['owner/folder', 403]] as const) {
+      gated.reset();
+      await assert.rejects(openSource(repo, { ...hubOptions({ token: status === 403 ? TOKEN : undefined }), endpoint: gated.url }), {
+        name: 'UsageError',
+        message: `source ${repo}: no such file or directory, and on the hub at ${gated.url}, hub dataset ${repo}: access denied (HTTP ${status}); check the repo id, HF_TOKEN or --token, and that your account has access (a gated repo asks you to accept its terms on its page)`,
+      });
+      assert.equal(gated.requests.length, 1, `the ${status} was not retried`);
+    }
+  } finally {
+    await gated.close();
+  }
+  const closed = await startFakeHub({ root });
+  await closed.close();
+  await assert.rejects(openSource('ds/pqq', hubOptions({ endpoint: closed.url, retry: { ...retry, attempts: 2 } })), {
+    name: 'UsageError',
+    message: new RegExp(`^source ds/pqq: no such file or directory, and the hub at ${closed.url} could not be reached`),
+  });
+  await assert.rejects(openSource('ds/pqq', hubOptions({ endpoint: closed.url, retry: { ...retry, attempts: 2 } })), {
+    message: /^source ds\/pqq: no such file or directory, and the hub at http:\/\/127\.0\.0\.1:\d+ could not be reached to look for dataset ds\/pqq \(GET \/api\/datasets\/ds\/pqq\/tree\/main[^ ]*: gave up after 2 attempts; last error: fetch failed \(ECONNREFUSED\)\)$/,
+  });
+  const typo = await cli(['run', 'ds/pqq', '--out', await tempDir('typo'), '--endpoint', hub.url], {});
+  assert.deepEqual([typo.code, typo.stderr], [2, `remux: source ds/pqq: no such file or directory, and the hub at ${hub.url} has no dataset ds/pqq (HTTP 404)\n`]);
+});
+
+test('answers that are not what was asked for: an HTML page from the tree API, a 206 of another range: one line naming the URL and what was expected', async () => {
+  hub.reset();
+  hub.inject({ kind: 'html', match: /\/tree\// });
+  await assert.rejects(openSource('owner/photos', hubOptions()), {
+    name: 'UsageError',
+    message: new RegExp(`^GET ${hub.url}/api/datasets/owner/photos/tree/main\\?\\S*: expected JSON \\(the hub's API\\) but received text/html; charset=utf-8; check --endpoint or HF_ENDPOINT$`),
+  });
+  // Past the two footers: a row group read.
+  hub.inject({ kind: 'shift', match: /\/resolve\//, skip: 2 });
+  await assert.rejects(readAll('owner/photos', hubOptions()), {
+    name: 'RemuxError',
+    message: new RegExp(`^GET ${hub.url}/datasets/owner/photos/resolve/main/data/train-00000-of-00002\\.parquet: expected Content-Range bytes (\\d+)-(\\d+)/(\\d+) but received bytes (?!\\1-)\\d+-\\d+/\\3$`),
+  });
+  hub.reset();
 });
 
 test('401 and 403 name the repo and what to check; a malformed token is refused without being echoed', async () => {
@@ -134,9 +182,9 @@ test('401 and 403 name the repo and what to check; a malformed token is refused 
   try {
     const options = (extra: Partial<SourceOptions>) => ({ ...hubOptions(extra), endpoint: gated.url });
     const denied = (status: number, repo: string) => `hub dataset ${repo}: access denied (HTTP ${status}); check the repo id, HF_TOKEN or --token, and that your account has access (a gated repo asks you to accept its terms on its page)`;
-    await assert.rejects(openSource('owner/photos', options({})), { name: 'UsageError', message: denied(401, 'owner/photos') });
-    await assert.rejects(openSource('owner/photos', options({ token: 'hf_wrong' })), { message: denied(401, 'owner/photos') });
-    await assert.rejects(openSource('owner/folder', options({ token: TOKEN })), { message: denied(403, 'owner/folder') });
+    await assert.rejects(openSource('hf://datasets/owner/photos', options({})), { name: 'UsageError', message: denied(401, 'owner/photos') });
+    await assert.rejects(openSource('hf://datasets/owner/photos', options({ token: 'hf_wrong' })), { message: denied(401, 'owner/photos') });
+    await assert.rejects(openSource('hf://datasets/owner/folder', options({ token: TOKEN })), { message: denied(403, 'owner/folder') });
     await assert.rejects(openSource('owner/photos', options({ token: 'secret-not-hf' })), { message: 'expected a Hugging Face access token (hf_…) for --token but received one that does not start with hf_' });
     process.env.HF_TOKEN = TOKEN;
     assert.equal((await openSource('owner/photos', options({}))).totalRows, 24, 'HF_TOKEN is used when --token is not given');
@@ -295,11 +343,29 @@ test('the token appears in no output file, message, note or progress report', as
   }
 });
 
+test('an endpoint with a user and password (https://user:pass@mirror): sent as Basic authentication, and in no message, remux.json, journal or card', async () => {
+  hub.reset();
+  const out = await tempDir('userinfo');
+  const endpoint = hub.url.replace('http://', 'http://user:secret@');
+  const ok = await cli(['run', 'owner/photos', '--out', out, '--size', '32', '--endpoint', endpoint], {});
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.ok(hub.requests.length > 0 && hub.requests.every((r) => r.authScheme === 'Basic'), 'every request carried the credentials as Basic authentication');
+  const missing = await cli(['run', 'owner/missing', '--out', await tempDir('userinfo-missing'), '--endpoint', endpoint], {});
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /the hub at http:\/\/127\.0\.0\.1:\d+ has no dataset owner\/missing/);
+  const files = await listFiles(out);
+  assert.ok(['remux.json', 'journal.json', 'README.md'].every((f) => files.includes(f)), files.join(', '));
+  for (const file of files) assert.ok(!(await readFile(`${out}/${file}`, 'latin1')).includes('secret'), file);
+  for (const text of [ok.stdout, ok.stderr, missing.stderr]) assert.ok(!text.includes('secret'), text);
+  assert.equal(JSON.parse(await readFile(`${out}/remux.json`, 'utf8')).options.endpoint, hub.url.replace('http://', 'http://***@'));
+  assert.equal(redact(`GET ${endpoint}/x: Bearer ${TOKEN}`), `GET ${hub.url.replace('http://', 'http://***@')}/x: Bearer ***`);
+});
+
 test('the CLI: a hub error is one line with exit code 2; a run with HF_TOKEN prints no token', async () => {
   const gated = await startFakeHub({ root, token: TOKEN });
   try {
     const out = await tempDir('cli-hub');
-    const denied = await cli(['run', 'owner/photos', '--out', out, '--endpoint', gated.url, '--token', 'hf_wrong'], {});
+    const denied = await cli(['run', 'hf://datasets/owner/photos', '--out', out, '--endpoint', gated.url, '--token', 'hf_wrong'], {});
     assert.deepEqual([denied.code, denied.stderr], [2, 'remux: hub dataset owner/photos: access denied (HTTP 401); check the repo id, HF_TOKEN or --token, and that your account has access (a gated repo asks you to accept its terms on its page)\n']);
     const ok = await cli(['run', 'owner/photos', '--out', out, '--size', '32', '--overwrite'], { HF_TOKEN: TOKEN, HF_ENDPOINT: gated.url });
     assert.equal(ok.code, 0, ok.stderr);
@@ -317,6 +383,30 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
     child.stdin?.end();
   });
 }
+
+test('Ctrl-C ends a run that waits on the hub (a 429 with Retry-After 30, a stalled body) at once: exit code 130 and how to resume', { timeout: 60_000 }, async () => {
+  const faults: Fault[] = [
+    { kind: '429', match: /\/tree\//, retryAfter: 30, times: 100 },
+    // Past the two footers: a row group read, in the run's main loop.
+    { kind: 'stall', match: /\/resolve\//, skip: 2 },
+  ];
+  for (const fault of faults) {
+    hub.reset();
+    hub.inject(fault);
+    const child = spawn(process.execPath, ['dist/src/cli/main.js', 'run', 'owner/photos', '--out', await tempDir('hub-sigint'), '--size', '32'], { env: { ...process.env, HF_ENDPOINT: hub.url }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    while (!hub.requests.some((r) => r.fault === fault.kind)) await new Promise((r) => setTimeout(r, 5));
+    const signalled = performance.now();
+    child.kill('SIGINT');
+    assert.equal(await exited, 130, `${fault.kind}: ${stderr}`);
+    // Without the signal in every wait it runs on for 30 s (429) or 60 s (the idle timeout).
+    assert.ok(performance.now() - signalled < 10_000, `${fault.kind}: exited ${Math.round(performance.now() - signalled)} ms after SIGINT`);
+    assert.match(stderr, /\nremux: interrupted[^\n]*; run the same command with --resume to continue\n$/, fault.kind);
+  }
+  hub.reset();
+});
 
 test('remux run takes --config, --revision, --token and --endpoint', () => {
   const { options } = parseRunArgs(['owner/name', '--out', 'o', '--config', 'c', '--revision', 'r', '--token', 'hf_x', '--endpoint', 'http://127.0.0.1:1']);

@@ -319,3 +319,19 @@ test('the upload queue: with two uploads in flight the next shard waits; a shard
   assert.equal(fourth.uploaded, `data/${fourth.file}`);
   assert.equal(hub.commits.length, commits, 'no second upload');
 });
+
+test('a hub that echoes the Authorization header in its errors (repo creation, a commit): the token is in no message', async () => {
+  for (const route of [/^\/api\/repos\/create$/, /\/preupload\//]) {
+    const echoing = await startFakeHub({ root, token: TOKEN, echoAuthorization: route });
+    try {
+      const out = await tempDir('push-echo');
+      const result = await run(out, ['--push-to-hub', 'owner/echo'], { HF_TOKEN: TOKEN, HF_ENDPOINT: echoing.url });
+      assert.equal(result.status, 1, result.stderr);
+      // The hub's words come through, its echo of the header redacted.
+      assert.match(result.stderr, /HTTP 400: Bad request \(Authorization: Bearer \*\*\*\)/, `${route}: ${result.stderr}`);
+      await assertNoToken(out, result.stdout, result.stderr);
+    } finally {
+      await echoing.close();
+    }
+  }
+});

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
-import { RemuxError, UsageError, messageOf } from '../errors.js';
+import { RemuxError, UsageError, messageOf, redact } from '../errors.js';
 import { spaceOutMainThreadGc } from '../util/mainThreadGc.js';
 import { wasmCrashMessage } from '../util/wasmCrash.js';
 import { mainHelp } from './commands.js';
@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     signal: stop.signal,
     onProgress: quiet ? undefined : (p) => progress.update(p),
     onNote: (note, kind) => {
-      if (!(quiet && kind === 'backend')) process.stderr.write(`remux: ${note}\n`);
+      if (!(quiet && kind === 'backend')) process.stderr.write(`remux: ${redact(note)}\n`);
     },
   }).finally(() => {
     progress.done();
@@ -52,14 +52,16 @@ async function main(argv: string[]): Promise<number> {
 
 /**
  * The first Ctrl-C (or SIGTERM) asks the run to stop cleanly: it drops the open shard and keeps
- * what is committed. A second one exits at once; commits are atomic, so that state is resumable too.
+ * what is committed. A second one exits at once, as soon as the worker threads have ended (one
+ * ended in a native call can abort the process); commits are atomic, so that state is resumable too.
  */
 function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       process.stderr.write(`\nremux: ${name} again: stopping now; run the same command with --resume to continue\n`);
-      process.exit(130);
+      void import('../codec/pool.js').then(({ closeWorkerPools }) => closeWorkerPools()).finally(() => process.exit(130));
+      return;
     }
     process.stderr.write(`\nremux: ${name}: stopping after the rows in flight (press Ctrl-C again to stop at once)\n`);
     controller.abort();
@@ -85,14 +87,15 @@ process.on('uncaughtException', (error) => {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
+    // Whatever a server answered, the token and an endpoint's credentials are never printed.
     if (error instanceof UsageError) {
-      process.stderr.write(`remux: ${error.message}\n`);
+      process.stderr.write(`remux: ${redact(error.message)}\n`);
       process.exitCode = 2;
     } else if (error instanceof RemuxError) {
-      process.stderr.write(`remux: ${error.message}\n`);
+      process.stderr.write(`remux: ${redact(error.message)}\n`);
       process.exitCode = error.code === 'ERR_REMUX_INTERRUPTED' ? 130 : 1;
     } else {
-      process.stderr.write(`remux: unexpected error: ${messageOf(error)}\n(set REMUX_DEBUG=1 for the stack trace, and please report it)\n`);
+      process.stderr.write(`remux: unexpected error: ${redact(messageOf(error))}\n(set REMUX_DEBUG=1 for the stack trace, and please report it)\n`);
       if (process.env.REMUX_DEBUG) console.error(error);
       process.exitCode = 1;
     }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { RemuxError } from '../errors.js';
 import { addStageTime, noStageTime, type StageSeconds } from '../util/stageTime.js';
 import { ImageError, type RgbImage } from './decode.js';
-import type { AugmentedCopy, DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { AugmentedCopy, DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { newVipsLock } from './vipsErrors.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
@@ -15,6 +15,16 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Settles when the thread has ended, whatever the reason. */
+  exited: Promise<unknown>;
+}
+
+/** Pools whose threads have not all ended, so that a second Ctrl-C can end them before the process exits. */
+const openPools = new Set<WorkerPool>();
+
+/** Closes every open pool (see `WorkerPool.close`): what must happen before `process.exit` while a run goes on. */
+export async function closeWorkerPools(): Promise<void> {
+  await Promise.all([...openPools].map((pool) => pool.close()));
 }
 
 /**
@@ -26,17 +36,19 @@ export class WorkerPool {
   private readonly slots: Slot[];
   private nextId = 0;
   private failure: Error | null = null;
+  private closing: Promise<void> | null = null;
   /** Seconds the workers spent decoding, augmenting and encoding, summed over the threads. */
   readonly stageSeconds: StageSeconds = noStageTime();
 
   constructor(size: number, job: Omit<WorkerInit, 'vipsLock'>) {
     const init = { ...job, vipsLock: newVipsLock() };
     this.slots = Array.from({ length: size }, () => this.spawn(init));
+    openPools.add(this);
   }
 
   private spawn(init: WorkerInit): Slot {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, pending: new Map(), exited: new Promise((resolve) => worker.once('exit', resolve)) };
     worker.on('message', (response: WorkerResponse) => {
       const task = slot.pending.get(response.id);
       if (!task) return;
@@ -102,7 +114,23 @@ export class WorkerPool {
     });
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  /**
+   * Ends the threads, each once its native calls in flight are done (a thread terminated in the
+   * middle of one can abort the process: see worker.ts's `stop`); tasks not done are refused.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.stopThreads();
+    return this.closing;
+  }
+
+  private async stopThreads(): Promise<void> {
+    this.failure ??= new RemuxError('ERR_REMUX_WORKER', 'the worker pool is closed');
+    for (const slot of this.slots) {
+      slot.worker.postMessage({ kind: 'stop' } satisfies WorkerStop);
+      for (const task of slot.pending.values()) task.reject(this.failure);
+      slot.pending.clear();
+    }
+    await Promise.all(this.slots.map((s) => s.exited));
+    openPools.delete(this);
   }
 }

@@ -33,6 +33,11 @@ export type WorkerRequest =
   | { id: number; kind: 'augment'; bytes: Uint8Array; sourceIndex: number }
   | { id: number; kind: 'encode'; image: RgbImage; params: SamplePlan['params'] };
 
+/** Asks a worker to end its thread once its native calls in flight are done (see `WorkerPool.close`). */
+export interface WorkerStop {
+  kind: 'stop';
+}
+
 export interface EncodedCopy {
   bytes: Uint8Array;
   /** The image's size: `--format raw` stores it as the shape of the pixels. */

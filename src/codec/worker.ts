@@ -13,7 +13,7 @@ import { RemuxError } from '../errors.js';
 import { decodeImage, ImageError, type DecodeOptions } from './decode.js';
 import { encodeImage } from './encode.js';
 import { useSingleThreadedSharp } from './libraries.js';
-import type { WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { useVipsLock } from './vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
 
@@ -44,10 +44,15 @@ interface Task {
   decodedBytes: number;
 }
 
+/** Tasks under way: the thread ends only once they are done (see `stop`). */
+const running = new Set<Promise<void>>();
+let stopping = false;
+
 const port = parentPort!;
-port.on('message', (request: WorkerRequest) => {
+port.on('message', (request: WorkerRequest | WorkerStop) => {
+  if (request.kind === 'stop') return void stop();
   const task: Task = { stage: request.kind === 'encode' ? 'encode' : 'decode', decodedBytes: 0 };
-  handle(request, task)
+  const done = handle(request, task)
     .then(
       (response) => port.postMessage(response, transferables(response)),
       (error: unknown) => port.postMessage({ id: request.id, ...failure(error, task.stage) } satisfies WorkerResponse),
@@ -55,6 +60,8 @@ port.on('message', (request: WorkerRequest) => {
     .finally(() => {
       if (task.decodedBytes > COLLECT_AFTER_BYTES) collectGarbage();
     });
+  running.add(done);
+  void done.finally(() => running.delete(done));
 });
 
 /**
@@ -69,6 +76,19 @@ function failure(error: unknown, stage: Stage): { ok: false; error: string; badI
   return { ok: false, error: `${stage} failed: ${message}`, badInput: true };
 }
 
+/**
+ * Ends the thread once no native call is in flight. Terminating it while libjpeg-turbo decodes
+ * on libuv's thread pool aborts the whole process when the decode completes into the stopped
+ * thread (`terminate called after throwing an instance of 'Napi::Error'`, exit code 134); the
+ * tasks still under way skip what they have not started.
+ */
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await Promise.allSettled(running);
+  process.exit(0);
+}
+
 async function handle(request: WorkerRequest, task: Task): Promise<Success> {
   if (request.kind === 'encode') {
     const start = performance.now();
@@ -77,6 +97,7 @@ async function handle(request: WorkerRequest, task: Task): Promise<Success> {
   }
   const decodeStart = performance.now();
   const image = await decodeImage(request.bytes, decodeOptions);
+  if (stopping) throw new Error('the worker is stopping');
   const decode = secondsSince(decodeStart);
   task.decodedBytes = image.data.byteLength;
   task.stage = 'augment';

@@ -1,6 +1,6 @@
 import { openAsBlob } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { RemuxError, UsageError, messageOf } from '../errors.js';
+import { RemuxError, UsageError, messageOf, redact } from '../errors.js';
 import { hubAccess, type HubAccess } from '../source/hub.js';
 import { hubRepoOf } from '../source/hubRepo.js';
 import type { RetryPolicy } from '../source/http.js';
@@ -30,6 +30,8 @@ export interface HubConnection {
   endpoint?: string;
   token?: string;
   retry?: Partial<RetryPolicy>;
+  /** Ends every request and wait for a retry at once (the run's Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /** Checks `--push-to-hub` and that there is a token to write with; the token itself is never shown. */
@@ -50,14 +52,15 @@ export async function ensureRepo(target: PushTarget): Promise<void> {
     await createRepo({ repo: repoDesignation(target), accessToken: target.token, hubUrl: target.endpoint, fetch: target.fetch });
   } catch (error) {
     if (error instanceof HubApiError && error.statusCode === 409) return;
+    if (error instanceof RemuxError && error.code === 'ERR_REMUX_INTERRUPTED') throw error;
     throw new RemuxError('ERR_REMUX_PUSH', `--push-to-hub ${target.repo}: cannot create the dataset repo (${hubMessage(error)}); check the repo id and that HF_TOKEN or --token may write to it`);
   }
 }
 
-/** A hub error in one line: the status and the hub's own words, never a header (they carry the token). */
+/** A hub error in one line: the status and the hub's own words, redacted (a server may echo the Authorization header). */
 function hubMessage(error: unknown): string {
   const status = (error as { statusCode?: number }).statusCode;
-  const text = messageOf(error).split('\n')[0];
+  const text = redact(messageOf(error).split('\n')[0]);
   return status ? `HTTP ${status}: ${text}` : text;
 }
 
@@ -208,7 +211,7 @@ export async function commitFinal(target: PushTarget, split: string, shards: Fin
     throw new RemuxError('ERR_REMUX_PUSH', `--push-to-hub ${target.repo}: the final commit failed (${hubMessage(error)}); rerun the same command (with --resume) or remux finalize to finish`);
   });
   if (!response.ok) {
-    const detail = (await response.text()).split('\n')[0].slice(0, 200);
+    const detail = redact((await response.text()).split('\n')[0]).slice(0, 200);
     throw new RemuxError('ERR_REMUX_PUSH', `--push-to-hub ${target.repo}: the final commit failed (HTTP ${response.status}: ${detail}); rerun the same command (with --resume) or remux finalize to finish`);
   }
 }

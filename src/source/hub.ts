@@ -3,10 +3,11 @@ import { DataType, tableFromIPC, type Schema } from 'apache-arrow';
 import { parquetMetadata, parquetReadObjects, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { readSchema } from 'parquet-wasm/node';
-import { RemuxError, UsageError, messageOf } from '../errors.js';
+import { RemuxError, UsageError, hideSecret, messageOf, redact } from '../errors.js';
 import { fromArray, mapOrdered } from '../util/stream.js';
 import { invalid } from '../validate.js';
-import { DEFAULT_RETRY, HttpStatusError, fetchRange, retryingFetch } from './http.js';
+import { DEFAULT_RETRY, HttpStatusError, expectJson, fetchRange, retryingFetch } from './http.js';
+import { isHubUrl } from './hubRepo.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow, type GroupToRead } from './parquetRows.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
 import { quoteSome, selectSplit, splitOfPath } from './splits.js';
@@ -48,7 +49,11 @@ interface HubFile {
 export async function openHubSource(spec: string, repo: string, options: SourceOptions): Promise<Source> {
   const hub = connect(repo, options);
   const notes: string[] = [];
-  const { revision, files: listed } = await findParquet(hub, options.revision ?? 'main', notes);
+  // `owner/name` with --revision or --config means the hub; without, it may be a mistyped path.
+  const mayBePath = !isHubUrl(spec) && options.revision === undefined && options.config === undefined;
+  const { revision, files: listed } = await findParquet(hub, options.revision ?? 'main', notes).catch((error: unknown) => {
+    throw mayBePath ? notPathNorOnHub(spec, hub, error) : error;
+  });
   const conversion = revision === CONVERSION_REVISION;
   const { config, files: inConfig } = selectConfig(listed, options.config, conversion, hub.what, notes);
   const what = `${hub.what}${config === 'default' ? '' : ` (config ${config})`}`;
@@ -121,17 +126,25 @@ export interface HubAccess {
 
 /**
  * The hub's address and token from `endpoint`/`token`, else `HF_ENDPOINT`/`HF_TOKEN`, checked,
- * with a {@link retryingFetch}; shared by the hub source and `--push-to-hub`.
+ * with a {@link retryingFetch}; shared by the hub source and `--push-to-hub`. A user and password
+ * in the address (`https://user:pass@mirror`) leave it (fetch refuses such URLs) and are sent to
+ * that host as HTTP Basic authentication instead, unless a token is. Both are hidden from every
+ * message (see `redact`).
  */
-export function hubAccess(options: Pick<SourceOptions, 'endpoint' | 'token' | 'retry'>): HubAccess {
+export function hubAccess(options: Pick<SourceOptions, 'endpoint' | 'token' | 'retry' | 'signal'>): HubAccess {
   const endpointWhere = options.endpoint !== undefined ? '--endpoint' : 'HF_ENDPOINT';
-  const endpoint = options.endpoint ?? (process.env.HF_ENDPOINT || DEFAULT_ENDPOINT);
-  const protocol = URL.canParse(endpoint) ? new URL(endpoint).protocol : '';
-  if (protocol !== 'http:' && protocol !== 'https:') throw invalid(endpointWhere, 'an http(s) URL', endpoint);
+  const given = options.endpoint ?? (process.env.HF_ENDPOINT || DEFAULT_ENDPOINT);
+  const url = URL.canParse(given) ? new URL(given) : null;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') throw invalid(endpointWhere, 'an http(s) URL', redact(given));
+  const basic = url.username || url.password ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}` : null;
+  url.username = '';
+  url.password = '';
   const token = options.token ?? (process.env.HF_TOKEN || undefined);
   // The token is never echoed: not in this message, nor in any other.
+  if (token !== undefined) hideSecret(token);
   if (token !== undefined && !token.startsWith('hf_')) throw new UsageError(`expected a Hugging Face access token (hf_…) for ${options.token !== undefined ? '--token' : 'HF_TOKEN'} but received one that does not start with hf_`);
-  return { endpoint: endpoint.replace(/\/+$/, ''), token, fetch: retryingFetch({ ...DEFAULT_RETRY, ...options.retry }) };
+  const authorization = basic === null ? undefined : { origin: url.origin, value: basic };
+  return { endpoint: url.href.replace(/\/+$/, ''), token, fetch: retryingFetch({ ...DEFAULT_RETRY, ...options.retry }, { signal: options.signal, authorization }) };
 }
 
 /**
@@ -140,7 +153,7 @@ export function hubAccess(options: Pick<SourceOptions, 'endpoint' | 'token' | 'r
  */
 async function findParquet(hub: Hub, revision: string, notes: string[]): Promise<{ revision: string; files: ListedFile[] }> {
   const files = await listParquet(hub, revision);
-  if (files === null) throw new UsageError(`${hub.what}: not found at revision ${revision} (HTTP 404); check the repo id and --revision`);
+  if (files === null) throw new UsageError(`${hub.what}: not found at revision ${revision} (HTTP 404); check the repo id and --revision`, 'ERR_REMUX_HUB_NOT_FOUND');
   if (files.length > 0) return { revision, files };
   if (revision !== 'main') throw new UsageError(`${hub.what} has no parquet files at revision ${revision}${revision === CONVERSION_REVISION ? '' : ` (the hub's parquet conversion, ${CONVERSION_REVISION}, is of main: leave out --revision to read it)`}`);
   const converted = await listParquet(hub, CONVERSION_REVISION);
@@ -162,7 +175,7 @@ async function listParquet(hub: Hub, revision: string): Promise<ListedFile[] | n
   const files: ListedFile[] = [];
   try {
     // The client puts the revision into the path as it is: encoded, `refs/convert/parquet` stays one segment.
-    const entries = listFiles({ repo: { type: 'dataset', name: hub.repo }, revision: encodeURIComponent(revision), recursive: true, hubUrl: hub.endpoint, accessToken: hub.token, fetch: hub.fetch });
+    const entries = listFiles({ repo: { type: 'dataset', name: hub.repo }, revision: encodeURIComponent(revision), recursive: true, hubUrl: hub.endpoint, accessToken: hub.token, fetch: expectJson(hub.fetch) });
     for await (const entry of entries) {
       if (entry.type === 'file' && entry.path.endsWith('.parquet')) files.push({ path: entry.path, size: entry.size, oid: entry.lfs?.oid ?? entry.oid ?? '' });
     }
@@ -171,6 +184,7 @@ async function listParquet(hub: Hub, revision: string): Promise<ListedFile[] | n
       if (error.statusCode === 404) return null;
       throw hubError(hub, revision, new HttpStatusError(error.statusCode, new URL(error.url || hub.endpoint).pathname, `status ${error.statusCode}`), true);
     }
+    if (error instanceof HttpStatusError) throw hubError(hub, revision, error, true);
     throw error;
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -226,7 +240,7 @@ async function openHubFile(hub: Hub, revision: string, path: string, size: numbe
   // Node's fetch drops the Authorization header when a redirect leaves the hub's origin (a CDN).
   const headers: Record<string, string> = hub.token ? { Authorization: `Bearer ${hub.token}` } : {};
   const check = sameVersion(path);
-  const buffer: AsyncBuffer = { byteLength: size, slice: (start, end = size) => fetchRange(hub.fetch, url, start, end, headers, check) };
+  const buffer: AsyncBuffer = { byteLength: size, slice: (start, end = size) => fetchRange(hub.fetch, url, start, end, size, headers, check) };
   try {
     const footer = await readFooter(buffer);
     const metadata = parquetMetadata(footer);
@@ -280,15 +294,31 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 /**
  * A status error as the user should read it: 401/403 name the token and gated repos, 404 the
  * repo, revision and config; others say what was requested. A `UsageError` while opening
- * (nothing has started), a `RemuxError` during the run.
+ * (nothing has started), a `RemuxError` during the run; a 401 or 403 has code `ERR_REMUX_HUB_DENIED`.
  */
 function hubError(hub: Hub, revision: string, error: HttpStatusError, opening: boolean): RemuxError {
-  const message = error.status === 401 || error.status === 403
+  const denied = error.status === 401 || error.status === 403;
+  const message = denied
     ? `${hub.what}: access denied (HTTP ${error.status}); check the repo id, HF_TOKEN or --token, and that your account has access (a gated repo asks you to accept its terms on its page)`
     : error.status === 404
       ? `${hub.what}: not found at revision ${revision} (HTTP 404 for ${error.path}); check the repo id, --revision and --config`
       : error.message;
-  return opening ? new UsageError(message, 'ERR_REMUX_HUB') : new RemuxError('ERR_REMUX_HUB', message);
+  const code = denied ? 'ERR_REMUX_HUB_DENIED' : 'ERR_REMUX_HUB';
+  return opening ? new UsageError(message, code) : new RemuxError(code, message);
+}
+
+/**
+ * `owner/name` that is no local path was taken for a hub dataset; when the hub has none (404),
+ * denies access (401, 403: the hub answers so for a repo that does not exist, too) or cannot be
+ * reached, the name may be a mistyped path: one line that says both, and which hub was asked.
+ */
+function notPathNorOnHub(spec: string, hub: Hub, error: unknown): unknown {
+  const noPath = `source ${spec}: no such file or directory, and`;
+  if (!(error instanceof RemuxError)) return error;
+  if (error.code === 'ERR_REMUX_HUB_NOT_FOUND') return new UsageError(`${noPath} the hub at ${hub.endpoint} has no dataset ${hub.repo} (HTTP 404)`);
+  if (error.code === 'ERR_REMUX_HUB_DENIED') return new UsageError(`${noPath} on the hub at ${hub.endpoint}, ${error.message}`);
+  if (error.code === 'ERR_REMUX_UNREACHABLE') return new UsageError(`${noPath} the hub at ${hub.endpoint} could not be reached to look for dataset ${hub.repo} (${error.message})`);
+  return error;
 }
 
 /** Arrow types whose values hyparquet gives as Arrow's `Vector.get` does, once integers are normalised. */

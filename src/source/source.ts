@@ -69,4 +69,6 @@ export interface SourceOptions {
   maxPixels?: number;
   /** Hub datasets: HTTP retries (tests make the delays small). Default: `DEFAULT_RETRY` of http.ts. */
   retry?: Partial<RetryPolicy>;
+  /** Hub datasets: aborting it (the run's Ctrl-C) ends every request and wait for a retry at once. */
+  signal?: AbortSignal;
 }

@@ -44,7 +44,11 @@ import { listFiles, statOrNull } from '../../src/source/files.js';
  * tree listing gives `*.parquet` entries an `lfs: { oid, size }` as the hub does).
  */
 
-export type FaultKind = 'cut' | '429' | '500' | 'trickle' | 'stall';
+/**
+ * `html`: a 200 HTML page instead of the answer (a login page, a proxy's error page); `shift`: a
+ * range read answered with as many bytes one byte further on, `Content-Range` saying so.
+ */
+export type FaultKind = 'cut' | '429' | '500' | 'trickle' | 'stall' | 'html' | 'shift';
 
 export interface Fault {
   kind: FaultKind;
@@ -54,6 +58,8 @@ export interface Fault {
   times?: number;
   /** Matching requests to let through first. Default 0. */
   skip?: number;
+  /** The `Retry-After` of a 429, in seconds. Default 1. */
+  retryAfter?: number;
 }
 
 export interface FakeHubOptions {
@@ -70,6 +76,8 @@ export interface FakeHubOptions {
    * (`..`, a leading dot, which `listFiles` skips) that a broken or hostile endpoint could list.
    */
   aliases?: Record<string, string>;
+  /** Requests whose path matches answer 400 with the Authorization header in the error text, as some servers do. */
+  echoAuthorization?: RegExp;
 }
 
 /** One commit the hub applied: the repo, its title and what each line did. */
@@ -86,6 +94,8 @@ export interface LoggedRequest {
   range: string | null;
   status: number;
   fault: FaultKind | null;
+  /** The scheme of its Authorization header (`Bearer`, `Basic`), never the credentials. */
+  authScheme: string | null;
 }
 
 interface Reply {
@@ -124,18 +134,22 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   const gates: Array<{ match: RegExp; waiting: Array<() => void>; open: boolean }> = [];
   const server = createServer((req, res) => {
     // The fault is drawn first: a write answered 429 or 500 must not have happened.
-    const fault = takeFault(faults, req.url ?? '');
+    const taken = takeFault(faults, req.url ?? '');
+    const fault = taken?.kind ?? null;
     const gate = gates.find((g) => !g.open && g.match.test(req.url ?? ''));
     readBody(req)
       .then((body) => (gate ? new Promise<Buffer>((resolve) => gate.waiting.push(() => resolve(body))) : body))
       .then((body) => {
         state.received.push(`${req.method} ${req.url} ${JSON.stringify({ ...req.headers, authorization: undefined })} ${body.toString('latin1')}`);
-        return fault === '429' || fault === '500' ? json(500, {}) : handle(req, body, options, url, state);
+        if (fault === '429' || fault === '500') return json(500, {});
+        if (fault === 'html') return { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: new TextEncoder().encode('<!doctype html><title>Sign in</title>') };
+        if (options.echoAuthorization?.test(req.url ?? '')) return json(400, { error: `Bad request (Authorization: ${req.headers.authorization})` });
+        return handle(req, body, options, url, state, fault === 'shift');
       })
       .then(
       (reply) => {
-        requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range ?? null, status: fault === '429' ? 429 : fault === '500' ? 500 : reply.status, fault });
-        send(res, reply, fault);
+        requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range ?? null, status: fault === '429' ? 429 : fault === '500' ? 500 : reply.status, fault, authScheme: req.headers.authorization?.split(' ')[0] ?? null });
+        send(res, reply, taken);
       },
       (error: unknown) => {
         res.writeHead(500).end(String(error));
@@ -149,7 +163,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     requests,
     commits: state.commits,
     received: state.received,
-    inject: (fault) => faults.push({ match: /./, times: 1, skip: 0, ...fault }),
+    inject: (fault) => faults.push({ match: /./, times: 1, skip: 0, retryAfter: 1, ...fault }),
     hold: (match) => {
       const gate = { match, waiting: [] as Array<() => void>, open: false };
       gates.push(gate);
@@ -176,7 +190,7 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
   };
 }
 
-function takeFault(faults: Array<Required<Fault>>, path: string): FaultKind | null {
+function takeFault(faults: Array<Required<Fault>>, path: string): Required<Fault> | null {
   const fault = faults.find((f) => f.times > 0 && f.match.test(path));
   if (!fault) return null;
   if (fault.skip > 0) {
@@ -184,7 +198,7 @@ function takeFault(faults: Array<Required<Fault>>, path: string): FaultKind | nu
     return null;
   }
   fault.times--;
-  return fault.kind;
+  return fault;
 }
 
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): Reply => ({
@@ -207,7 +221,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function handle(req: IncomingMessage, body: Buffer, options: FakeHubOptions, base: string, state: HubState): Promise<Reply> {
+async function handle(req: IncomingMessage, body: Buffer, options: FakeHubOptions, base: string, state: HubState, shift: boolean): Promise<Reply> {
   const url = new URL(req.url ?? '/', base);
   const upload = /^\/lfs-upload\/([^/]+\/[^/]+)\/([0-9a-f]{64})$/.exec(url.pathname);
   if (req.method === 'PUT' && upload) return storeObject(state, upload[1], upload[2], body);
@@ -226,7 +240,7 @@ async function handle(req: IncomingMessage, body: Buffer, options: FakeHubOption
   const aliases = aliasesUnder(options, dir);
   if (tree) return listTree(dir, url, tree[3] ?? '', options.pageSize ?? 3, aliases);
   const path = decodeURIComponent(match[3]);
-  return serveFile(aliases.find((a) => a.path === path)?.file ?? `${dir}/${path}`, req.headers.range ?? null);
+  return serveFile(aliases.find((a) => a.path === path)?.file ?? `${dir}/${path}`, req.headers.range ?? null, shift);
 }
 
 /** The write routes: repo creation, preupload, the LFS batch, commits. */
@@ -331,16 +345,17 @@ async function listTree(dir: string, url: URL, path: string, pageSize: number, a
   return json(200, entries.slice(cursor, cursor + pageSize), next ? { Link: `<${next}>; rel="next"` } : {});
 }
 
-/** The file, or the bytes one `Range: bytes=a-b` (or `a-`, `-n`) asks for, as 206 with `Content-Range`. */
-async function serveFile(path: string, range: string | null): Promise<Reply> {
+/** The file, or the bytes one `Range: bytes=a-b` (or `a-`, `-n`) asks for (`shift`: one byte further on), as 206 with `Content-Range`. */
+async function serveFile(path: string, range: string | null, shift: boolean): Promise<Reply> {
   const info = await statOrNull(path);
   if (!info?.isFile()) return json(404, { error: 'Entry not found' }, { 'X-Error-Code': 'EntryNotFound' });
   const bytes = new Uint8Array(await readFile(path));
   const headers = { 'Accept-Ranges': 'bytes', ETag: `"${createHash('sha256').update(bytes).digest('hex')}"`, 'Content-Type': 'application/octet-stream' };
   const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
   if (!m) return { status: 200, headers, body: bytes };
-  const start = m[1] === '' ? Math.max(0, bytes.length - Number(m[2])) : Number(m[1]);
-  const end = m[1] === '' || m[2] === '' ? bytes.length - 1 : Math.min(Number(m[2]), bytes.length - 1);
+  const by = shift ? 1 : 0;
+  const start = (m[1] === '' ? Math.max(0, bytes.length - Number(m[2])) : Number(m[1])) + by;
+  const end = (m[1] === '' || m[2] === '' ? bytes.length - 1 : Math.min(Number(m[2]), bytes.length - 1)) + by;
   if (start > end) return { status: 416, headers: { 'Content-Range': `bytes */${bytes.length}` }, body: new Uint8Array(0) };
   return { status: 206, headers: { ...headers, 'Content-Range': `bytes ${start}-${end}/${bytes.length}` }, body: bytes.subarray(start, end + 1) };
 }
@@ -350,8 +365,9 @@ async function serveFile(path: string, range: string | null): Promise<Reply> {
  * the body, the body a few bytes at a time, or half the body and then nothing (the connection
  * left open until the server closes).
  */
-function send(res: ServerResponse, reply: Reply, fault: FaultKind | null): void {
-  if (fault === '429') return void res.writeHead(429, { 'Retry-After': '1' }).end('slow down');
+function send(res: ServerResponse, reply: Reply, taken: Required<Fault> | null): void {
+  const fault = taken?.kind;
+  if (fault === '429') return void res.writeHead(429, { 'Retry-After': String(taken!.retryAfter) }).end('slow down');
   if (fault === '500') return void res.writeHead(500).end('internal error');
   res.writeHead(reply.status, { ...reply.headers, 'Content-Length': String(reply.body.length) });
   if (fault === 'cut') {
