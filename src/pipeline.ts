@@ -20,7 +20,7 @@ import { lockOutput } from './sink/output.js';
 import { startOutput } from './sink/resume.js';
 import { outputFeatures, outputSchema, type OutputLayout } from './sink/schema.js';
 import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
-import { describeSlice, errorsFile, shardPrefix, sliceRows } from './sink/slice.js';
+import { describePart, errorsFile, shardPrefix, sliceRows } from './sink/slice.js';
 import type { PushTarget } from './sink/upload.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
 import { describeSpec } from './source/parquet.js';
@@ -85,10 +85,10 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   // A user's function may return any size, so only the declarative pipeline can fix it.
   const imageSize = augment ? null : fixedOutputSize(steps);
   const layout = { format: options.format, hasLabels: source.hasLabels, labelNames: source.labelNames, keptColumns: source.keptColumns, recordParams: options.recordParams, imageSize };
-  const plan = { out: options.out, resume: options.resume, overwrite: options.overwrite, slice, prefix: shardPrefix(source.split, slice) };
+  const plan = { out: options.out, resume: options.resume, overwrite: options.overwrite, split: source.split, slice, prefix: shardPrefix(source.split, slice) };
   if (upload && push) await upload.ensureRepo(push);
   // Held until remux() returns or throws: no other remux may prepare, resume or finalize this output meanwhile.
-  await using _lock = await lockOutput(options.out, slice, options.onNote);
+  await using _lock = await lockOutput(options.out, source.split, slice, options.onNote);
   const start = await startOutput(plan, { ...outputFingerprint(options, source, spec, push), augment: augment?.fingerprint ?? null }, runRecord(options, source, spec, layout));
   // Said once the run really starts: after every check of the options, the source and the output.
   if (backend.note) options.onNote?.(backend.note, 'backend');
@@ -145,7 +145,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
       recordParams: options.recordParams,
       backend: cpuKernels,
     });
-    const errorsPath = `${options.out}/${errorsFile(slice)}`;
+    const errorsPath = `${options.out}/${errorsFile(source.split, slice)}`;
     try {
       const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end), (s) => (stageSeconds.read += s));
       const user = augment && { augment, tf: await startTfjs(cpuKernels, backend.tf), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
@@ -203,8 +203,8 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
   await uploader?.drain().catch(stopped);
 
   let shards: ShardInfo[] = journal.shards;
-  if (slice.count === 1) shards = (await finalizeRun(options.out, options).catch(stopped)).shards;
-  else options.onNote?.(`${describeSlice(slice)} is complete; once every slice is, run: ${await finalizeHint(options.out, slice)}${push ? ' (with HF_TOKEN set: it makes the final commit to the hub)' : ''}`);
+  if (slice.count === 1) shards = (await finalizeRun(options.out, source.split, options).catch(stopped)).shards;
+  else options.onNote?.(`${describePart(source.split, slice)} is complete; once every slice is, run: ${await finalizeHint(options.out, source.split, slice)}${push ? ' (with HF_TOKEN set: it makes the final commit to the hub)' : ''}`);
   if (push) options.onNote?.(`${slice.count === 1 ? 'pushed' : 'uploaded'} ${journal.shards.length} shard(s) to hub dataset ${push.repo}`);
   report(true);
 

@@ -1,7 +1,7 @@
 /**
  * The real consumers read remux's outputs: Hugging Face `datasets.load_dataset`, pyarrow and
  * polars, in Python (test/python/probe.py, one process per output, a JSON report back). Labels,
- * kept columns of every Arrow type, every --format, --record-params and finalized slices.
+ * kept columns of every Arrow type, every --format, --record-params, finalized slices and several splits.
  *
  * Without a Python that has datasets, pyarrow, pillow and polars (REMUX_PYTHON, else .venv/) the
  * suite is skipped and says why, unless REMUX_REQUIRE_PYTHON=1 (CI, whose .ci/run makes .venv/):
@@ -13,7 +13,7 @@ import { finalizeOutputs, remux, type OpStepSpec } from '../src/index.js';
 import type { OutputFormat } from '../src/codec/encode.js';
 import { findPython, probeOutput, runPython, type SplitReport } from './helpers/python.js';
 import { tempDir } from './helpers/output.js';
-import { SAMPLE_CLASSES, SAMPLE_PARQUET } from './helpers/samplePhotos.js';
+import { SAMPLE_CLASSES, SAMPLE_PARQUET, sampleSplits } from './helpers/samplePhotos.js';
 
 const required = process.env.REMUX_REQUIRE_PYTHON === '1';
 const found = findPython();
@@ -114,4 +114,25 @@ test('finalized slices (--num-shards) load as one split with every source row on
   assert.equal(split.files.length, 2);
   assert.deepEqual(split.columns.source_index, [...Array(28).keys()]);
   assert.deepEqual(split.features.label, { names: SAMPLE_CLASSES, _type: 'ClassLabel' });
+});
+
+test('train and validation run into one output load as both splits, each with its rows and the same features', { skip }, async () => {
+  const source = await sampleSplits();
+  const out = await tempDir('py-splits');
+  await remux({ ...quiet, source, out, size: 32, copies: 2, limit: 5 });
+  await remux({ ...quiet, source, out, size: 32, split: 'validation', preset: 'imagenet-eval', limit: 3 });
+  const report = await probeOutput(python(), out);
+  assert.deepEqual(Object.keys(report.splits), ['train', 'validation']);
+  const { train, validation } = report.splits;
+  assert.equal(train.rows, 10);
+  assert.equal(validation.rows, 3);
+  assert.deepEqual(validation.columns.source_index, [0, 1, 2]);
+  assert.deepEqual(validation.files, ['validation-00000-of-00001.parquet']);
+  for (const split of [train, validation]) {
+    assert.deepEqual(split.features, report.card_features, 'the card declares the features every split carries');
+    assert.deepEqual(split.features.label, { names: SAMPLE_CLASSES, _type: 'ClassLabel' });
+    assert.equal(split.pyarrow_rows, split.rows);
+    assert.equal(split.polars_rows, split.rows);
+  }
+  assert.deepEqual(validation.images.map((image) => image.size), [[32, 32], [32, 32], [32, 32]]);
 });

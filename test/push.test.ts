@@ -282,7 +282,7 @@ test('the upload queue: with two uploads in flight the next shard waits; a shard
   hub.reset();
   const out = await tempDir('push-queue');
   await mkdir(`${out}/data`);
-  const journal = { version: 1, slice: WHOLE, fingerprint: {}, record: { manifest: {}, card: {} }, rowsPerShard: null, shards: [], counts: { rowsIn: 0, rowsOut: 0, skipped: 0 }, finished: false } as unknown as Journal;
+  const journal = { version: 1, slice: WHOLE, fingerprint: {}, record: { manifest: {}, card: { split: 'train' } }, rowsPerShard: null, shards: [], counts: { rowsIn: 0, rowsOut: 0, skipped: 0 }, finished: false } as unknown as Journal;
   for (let i = 0; i < 4; i++) {
     const bytes = new TextEncoder().encode(`PAR1 shard ${i} PAR1`);
     const file = `train-0000${i}.parquet`;

@@ -59,7 +59,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'rows-per-shard', type: 'string', value: 'N', help: 'rows per parquet shard, exactly (sized for ~256 MB shards)', apply: (o, v) => (o.rowsPerShard = integer('rows-per-shard', v)) },
   { name: 'row-group-size', type: 'string', value: 'N', help: 'rows per parquet row group (100)', apply: (o, v) => (o.rowGroupSize = integer('row-group-size', v)) },
   { name: 'compression', type: 'string', value: 'C', help: 'parquet compression of the image column: zstd, snappy or none (zstd)', apply: (o, v) => (o.compression = v as RemuxOptions['compression']) },
-  { name: 'split', type: 'string', value: 'NAME', help: 'split to read when the source has several (train)', apply: (o, v) => (o.split = v) },
+  { name: 'split', type: 'string', value: 'NAME', help: 'split to read when the source has several (train); another split added to an output that holds one keeps its own files there', apply: (o, v) => (o.split = v) },
   { name: 'config', type: 'string', value: 'NAME', help: 'hub datasets: config (subset) to read (default, or the only one)', apply: (o, v) => (o.config = v) },
   { name: 'revision', type: 'string', value: 'REV', help: 'hub datasets: branch, tag or commit (main)', apply: (o, v) => (o.revision = v) },
   { name: 'token', type: 'string', value: 'TOKEN', help: 'hub access token, for hub datasets and --push-to-hub (HF_TOKEN); never printed or written', apply: (o, v) => (o.token = v) },

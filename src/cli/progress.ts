@@ -1,5 +1,6 @@
 import type { Progress } from '../options.js';
 import type { RemuxSummary } from '../pipeline.js';
+import { errorsFile, WHOLE } from '../sink/slice.js';
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -52,7 +53,7 @@ export function progressReporter(stream: NodeJS.WriteStream, interval = 10): { u
 export function summaryText(s: RemuxSummary): string {
   return [
     `remux: wrote ${s.rowsOut} rows in ${s.shards.length} shard(s) to ${s.out}/data (split ${s.split})`,
-    `  rows in ${s.rowsIn}, rows out ${s.rowsOut}, skipped ${s.skipped}${s.skipped > 0 ? ` (see ${s.out}/errors.jsonl)` : ''}`,
+    `  rows in ${s.rowsIn}, rows out ${s.rowsOut}, skipped ${s.skipped}${s.skipped > 0 ? ` (see ${s.out}/${errorsFile(s.split, WHOLE)})` : ''}`,
     `  ${s.wallSeconds.toFixed(1)} s, ${s.imagesPerSecond.toFixed(1)} images/s, ${s.cpuSecondsPer1000.toFixed(1)} CPU-s per 1000 images, ${formatBytes(s.bytesWritten)} written, peak memory ${Math.round(s.peakRssBytes / 1e6)} MB`,
   ].join('\n');
 }

@@ -15,17 +15,19 @@ export interface CardInput {
 }
 
 /**
- * The dataset card: its YAML header declares the config, the data files and the features, so
- * `load_dataset("<out>")` finds the split and gives back Image and ClassLabel features.
+ * The dataset card: its YAML header declares the config, the data files of every split and the
+ * features (which every split shares), so `load_dataset("<out>")` finds the splits and gives back
+ * Image and ClassLabel features.
  */
-export function datasetCard(input: CardInput): string {
+export function datasetCard(splits: CardInput[]): string {
+  const [first] = splits;
   const header = {
-    configs: [{ config_name: 'default', data_files: [{ split: input.split, path: `data/${input.split}-*` }] }],
+    configs: [{ config_name: 'default', data_files: splits.map(({ split }) => ({ split, path: `data/${split}-*` })) }],
     dataset_info: {
-      features: Object.entries(input.features).map(([name, feature]) => ({ name, ...cardFeature(feature) })),
-      splits: [{ name: input.split, num_bytes: input.bytes, num_examples: input.rows }],
-      download_size: input.bytes,
-      dataset_size: input.bytes,
+      features: Object.entries(first.features).map(([name, feature]) => ({ name, ...cardFeature(feature) })),
+      splits: splits.map((s) => ({ name: s.split, num_bytes: s.bytes, num_examples: s.rows })),
+      download_size: splits.reduce((n, s) => n + s.bytes, 0),
+      dataset_size: splits.reduce((n, s) => n + s.bytes, 0),
     },
     tags: ['remux', 'image-augmentation'],
   };
@@ -35,28 +37,31 @@ ${YAML.stringify(header).trimEnd()}
 
 # Remuxed dataset
 
-${input.rows} rows in ${input.files.length} parquet shard(s) under \`data/\`, written by remux from \`${input.source}\`:
-${input.copies} augmented cop${input.copies === 1 ? 'y' : 'ies'} of every source row, seed ${input.seed}.
-
-Columns: \`image\` (the augmented image), ${'label' in input.features ? '`label`, ' : ''}\`source_index\` (row in the source
+${splits.length === 1 ? splitSummary(first) : splits.map((s) => `Split \`${s.split}\`: ${splitSummary(s)}`).join('\n')}
+Columns: \`image\` (the augmented image), ${'label' in first.features ? '`label`, ' : ''}\`source_index\` (row in the source
 split), \`copy\` (which of the copies), plus any columns kept from the source.
 Every image is a pure function of (seed, source_index, copy): \`remux.json\` records the options to
 reproduce it.
 
-Pipeline:
+${splits.map((s) => `${splits.length === 1 ? 'Pipeline' : `Pipeline of \`${s.split}\``}:
 
 \`\`\`json
-${JSON.stringify(input.pipeline, null, 2)}
+${JSON.stringify(s.pipeline, null, 2)}
 \`\`\`
-
+`).join('\n')}
 Load it with:
 
 \`\`\`python
 from datasets import load_dataset
-ds = load_dataset("path/to/this/folder", split="${input.split}")
+${splits.length === 1 ? '' : `splits = load_dataset("path/to/this/folder")   # ${splits.map((s) => s.split).join(', ')}\n`}ds = load_dataset("path/to/this/folder", split="${first.split}")
 \`\`\`
 `;
 }
+
+/** Where a split's rows come from and how they were made (two lines, ending in a blank one). */
+const splitSummary = (input: CardInput) => `${input.rows} rows in ${input.files.length} parquet shard(s) under \`data/\`, written by remux from \`${input.source}\`:
+${input.copies} augmented cop${input.copies === 1 ? 'y' : 'ies'} of every source row, seed ${input.seed}.
+`;
 
 /**
  * A feature as the card's YAML spells it, the way `datasets` 5 writes it (`Features._to_yaml_list`):

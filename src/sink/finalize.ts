@@ -2,13 +2,13 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/pr
 import { resolve } from 'node:path';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { crashPoint } from '../util/faults.js';
-import { datasetCard } from './card.js';
-import { fingerprintDifferences, readJournal, type Counts, type Journal, type JournalShard } from './journal.js';
+import { fingerprintDifferences, readOutputJournals, type Counts, type Journal, type JournalShard } from './journal.js';
 import { syncDirectory, writeFileAtomic } from './output.js';
 import { takeLock, type OutputLock } from './lock.js';
 import type { HubConnection } from './upload.js';
 import type { ShardInfo } from './shardWriter.js';
-import { describeSlice, errorsFile, finalName, isJournalFile, journalFile, lockFile, type Slice } from './slice.js';
+import { bySplitOrder, describePart, describeSlice, errorsFile, finalName, journalFile, lockFile, WHOLE, type Slice } from './slice.js';
+import { checkSplitFeatures, publishSplit } from './splits.js';
 import { shardDifference } from './verify.js';
 
 export interface FinalizeSummary {
@@ -28,27 +28,33 @@ interface Found {
 }
 
 /**
- * Joins finished runs into one dataset: the shards of every slice, in slice order, get their final
- * `<split>-0000n-of-0000N.parquet` names under the first directory's `data/` (moved there from the
- * others), then one `remux.json`, one dataset card and one errors.jsonl are written. Refuses,
+ * Joins finished runs into one dataset, one split after another: the shards of every slice of a
+ * split, in slice order, get their final `<split>-0000n-of-0000N.parquet` names under the first
+ * directory's `data/` (moved there from the others), then the split's errors file is written and
+ * the split goes into `remux.json` and the dataset card, next to the splits there already. Refuses,
  * naming the gap, when a slice is missing, unfinished or run with other options, and when a
  * shard no longer matches its journal (size, rows, sha256), before anything is renamed. Holds
- * every slice's lock meanwhile, so no worker can write into what it publishes. Safe to run
- * again after a crash: shards already under their final names are left where they are.
+ * every slice's lock of the split meanwhile, so no worker can write into what it publishes. Safe
+ * to run again after a crash: shards already under their final names are left where they are.
  * A run with `--push-to-hub` then gets its final hub commit (see `commitFinal`), reaching the hub
  * through `hub` (else `HF_ENDPOINT`/`HF_TOKEN`); its shards may be on the hub only.
  */
-export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): Promise<FinalizeSummary> {
-  await using _locks = await lockSlices(await findJournals(outs), outs[0]);
-  // Read again under the locks: a worker may have written its journal in the meantime.
-  const slices = orderSlices(await findJournals(outs), outs);
-  await checkShards(placements(slices, outs[0]));
-  return joinSlices(slices, outs[0], hub);
+export async function finalizeOutputs(outs: string[], hub: HubConnection = {}): Promise<FinalizeSummary[]> {
+  const summaries: FinalizeSummary[] = [];
+  const splits = [...new Set((await findJournals(outs)).map((f) => f.journal.record.card.split))];
+  for (const split of splits.sort(bySplitOrder)) {
+    await using _locks = await lockSlices(await findJournals(outs, split), outs[0]);
+    // Read again under the locks: a worker may have written its journal in the meantime.
+    const slices = orderSlices(await findJournals(outs, split), outs);
+    await checkShards(placements(slices, outs[0]));
+    summaries.push(await joinSlices(slices, outs[0], hub));
+  }
+  return summaries;
 }
 
-/** `finalizeOutputs` for a whole run at its end: it holds its lock and checked its shards already. */
-export async function finalizeRun(out: string, hub: HubConnection): Promise<FinalizeSummary> {
-  return joinSlices(orderSlices(await findJournals([out]), [out]), out, hub);
+/** `finalizeOutputs` for a whole run of `split` at its end: it holds its lock and checked its shards already. */
+export async function finalizeRun(out: string, split: string, hub: HubConnection): Promise<FinalizeSummary> {
+  return joinSlices(orderSlices(await findJournals([out], split), [out]), out, hub);
 }
 
 async function joinSlices(slices: Found[], dir: string, hub: HubConnection): Promise<FinalizeSummary> {
@@ -58,7 +64,10 @@ async function joinSlices(slices: Found[], dir: string, hub: HubConnection): Pro
   const upload = typeof pushTo === 'string' ? await import('./upload.js') : null;
   const target = upload && upload.pushTarget(pushTo as string, hub);
   if (target) checkUploaded(slices);
-  const split = slices[0].journal.record.card.split;
+  const { record } = slices[0].journal;
+  const { split } = record.card;
+  // Before anything moves: another split may have started with other features since this one did.
+  await checkSplitFeatures(dir, split, record.card.features);
   const placed = placements(slices, dir);
   // The others are empty shards of slices that had no rows; a rerun after a crash finds them gone.
   for (const { out, journal } of slices) for (const shard of journal.shards) if (!placed.some((p) => p.shard === shard)) await rm(`${out}/data/${shard.file}`, { force: true });
@@ -72,10 +81,9 @@ async function joinSlices(slices: Found[], dir: string, hub: HubConnection): Pro
 
   const count = slices.length;
   const errors = count > 1 ? await joinedErrors(slices) : '';
-  if (errors) await writeFileAtomic(`${dir}/errors.jsonl`, errors);
+  if (errors) await writeFileAtomic(`${dir}/${errorsFile(split, WHOLE)}`, errors);
   const counts = slices.reduce((sum, { journal: j }) => ({ rowsIn: sum.rowsIn + j.counts.rowsIn, rowsOut: sum.rowsOut + j.counts.rowsOut, skipped: sum.skipped + j.counts.skipped }), { rowsIn: 0, rowsOut: 0, skipped: 0 });
   const bytes = shards.reduce((n, s) => n + s.bytes, 0);
-  const { record } = slices[0].journal;
   const manifest = {
     ...record.manifest,
     createdAt: new Date().toISOString(),
@@ -83,8 +91,7 @@ async function joinSlices(slices: Found[], dir: string, hub: HubConnection): Pro
     counts,
     shards: shards.map((s) => ({ file: `data/${s.file}`, rows: s.rows, bytes: s.bytes, sha256: s.sha256 })),
   };
-  await writeFileAtomic(`${dir}/remux.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await writeFileAtomic(`${dir}/README.md`, datasetCard({ ...record.card, files: shards.map((s) => s.file), rows: counts.rowsOut, bytes }));
+  await publishSplit(dir, split, record.card.features, { record: manifest, card: { ...record.card, files: shards.map((s) => s.file), rows: counts.rowsOut, bytes } });
   if (upload && target) await upload.commitFinal(target, split, shards, dir);
   return { out: dir, split, slices: count, shards, counts, bytes, pushedTo: target?.repo ?? null };
 }
@@ -94,9 +101,9 @@ async function joinSlices(slices: Found[], dir: string, hub: HubConnection): Pro
  * (workers often run elsewhere than finalize), asking for the other outputs too unless every
  * slice's journal is in this one.
  */
-export async function finalizeHint(out: string, slice: Slice): Promise<string> {
+export async function finalizeHint(out: string, split: string, slice: Slice): Promise<string> {
   const entries = await readdir(out);
-  const here = Array.from({ length: slice.count }, (_, index) => journalFile({ index, count: slice.count })).filter((file) => entries.includes(file)).length;
+  const here = Array.from({ length: slice.count }, (_, index) => journalFile(split, { index, count: slice.count })).filter((file) => entries.includes(file)).length;
   return `remux finalize ${resolve(out)}${here < slice.count ? ` (adding the --out of each slice that wrote elsewhere: ${here} of ${slice.count} are here)` : ''}`;
 }
 
@@ -144,14 +151,14 @@ const exists = (path: string) => stat(path).then(() => true, () => false);
  * joined: in the directory of its journal, or in the first one for a slice not found (yet).
  */
 async function lockSlices(found: Found[], first: string): Promise<AsyncDisposable> {
-  const { count } = found[0].journal.slice;
+  const { slice: { count }, record: { card: { split } } } = found[0].journal;
   const slices = Array.from({ length: count }, (_, index) => ({ out: found.find((f) => f.journal.slice.index === index)?.out ?? first, slice: { index, count } }));
   const locks: OutputLock[] = [];
   const release = async () => {
     for (const lock of locks.splice(0)) await lock[Symbol.asyncDispose]();
   };
   try {
-    for (const { out, slice } of slices) locks.push(await takeLock(`${out}/${lockFile(slice)}`, `remux finalize: ${count === 1 ? out : `${describeSlice(slice)} in ${out}`}`, 'finalize'));
+    for (const { out, slice } of slices) locks.push(await takeLock(`${out}/${lockFile(split, slice)}`, `remux finalize: ${describePart(split, slice) ? `${describePart(split, slice)} in ${out}` : out}`, 'finalize'));
   } catch (error) {
     await release();
     throw error;
@@ -159,15 +166,15 @@ async function lockSlices(found: Found[], first: string): Promise<AsyncDisposabl
   return { [Symbol.asyncDispose]: release };
 }
 
-async function findJournals(outs: string[]): Promise<Found[]> {
+/** The journals in `outs`, of `split` only when given. */
+async function findJournals(outs: string[], split?: string): Promise<Found[]> {
   const found: Found[] = [];
   for (const out of outs) {
-    const entries = await readdir(out).catch((error: unknown) => {
+    const journals = await readOutputJournals(out).catch((error: unknown) => {
+      if (error instanceof UsageError) throw error;
       throw new UsageError(`remux finalize: cannot read ${out} (${messageOf(error)})`);
     });
-    for (const file of entries.filter(isJournalFile).sort()) {
-      found.push({ out, journal: (await readJournal(out, file))! });
-    }
+    for (const { journal } of journals) if (split === undefined || journal.record.card.split === split) found.push({ out, journal });
   }
   if (found.length === 0) throw new UsageError(`remux finalize: no remux journal in ${outs.join(', ')}: nothing to finalize`);
   return found;
@@ -189,7 +196,7 @@ function orderSlices(found: Found[], outs: string[]): Found[] {
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !bySlice.has(i));
   if (missing.length > 0) {
-    const names = missing.slice(0, 5).map((index) => journalFile({ index, count }));
+    const names = missing.slice(0, 5).map((index) => journalFile(first.journal.record.card.split, { index, count }));
     throw new UsageError(`remux finalize: ${missing.length} of ${count} slices missing (${names.join(', ')}${missing.length > 5 ? ', …' : ''} not found in ${outs.join(', ')}): run those workers first`);
   }
   const ordered = [...bySlice.keys()].sort((a, b) => a - b).map((i) => bySlice.get(i)!);
@@ -225,6 +232,6 @@ function checkUploaded(slices: Found[]): void {
 }
 
 async function joinedErrors(slices: Found[]): Promise<string> {
-  const parts = await Promise.all(slices.map(({ out, journal }) => readFile(`${out}/${errorsFile(journal.slice)}`, 'utf8').catch(() => '')));
+  const parts = await Promise.all(slices.map(({ out, journal }) => readFile(`${out}/${errorsFile(journal.record.card.split, journal.slice)}`, 'utf8').catch(() => '')));
   return parts.join('');
 }

@@ -1,10 +1,10 @@
-import { open, readFile, rename } from 'node:fs/promises';
-import { RemuxError, messageOf } from '../errors.js';
+import { open, readdir, readFile, rename } from 'node:fs/promises';
+import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { crashPoint } from '../util/faults.js';
 import { syncDirectory } from './output.js';
 import type { CardInput } from './card.js';
 import type { ShardInfo } from './shardWriter.js';
-import { journalFile, type Slice } from './slice.js';
+import { DEFAULT_SPLIT, errorsFile, isJournalFile, journalFile, type Slice } from './slice.js';
 
 /** The first output row a run has not committed yet: source row `sourceIndex`, copy `copy`. */
 export interface SourcePosition {
@@ -52,7 +52,7 @@ export interface RunRecord {
 
 /** Replaces the journal atomically and durably: a crash leaves the old one or the new one. */
 export async function writeJournal(out: string, journal: Journal): Promise<void> {
-  const path = `${out}/${journalFile(journal.slice)}`;
+  const path = `${out}/${journalFile(journal.record.card.split, journal.slice)}`;
   try {
     const handle = await open(`${path}.tmp`, 'w');
     try {
@@ -92,6 +92,22 @@ export async function readJournal(out: string, file: string): Promise<Journal | 
   } catch (error) {
     throw new RemuxError('ERR_REMUX_JOURNAL', `${out}/${file} is unreadable (${messageOf(error)}); start again with --overwrite`);
   }
+}
+
+/**
+ * Every journal in `out`, of every split and slice. A journal must be under its split's name: an
+ * older remux kept any split in `journal.json`, which would now pass for `train`'s.
+ */
+export async function readOutputJournals(out: string): Promise<{ file: string; journal: Journal }[]> {
+  const found: { file: string; journal: Journal }[] = [];
+  for (const file of (await readdir(out)).filter(isJournalFile).sort()) {
+    const journal = (await readJournal(out, file))!;
+    const { split } = journal.record.card;
+    const expected = journalFile(split, journal.slice);
+    if (file !== expected) throw new UsageError(`${out}/${file} holds split ${split}, whose journal this remux names ${expected}: rename it, and ${errorsFile(DEFAULT_SPLIT, journal.slice)} (if any) to ${errorsFile(split, journal.slice)}, to go on with it`);
+    found.push({ file, journal });
+  }
+  return found;
 }
 
 /** The position after `last`: its next copy, or the next source row. */

@@ -2,18 +2,21 @@ import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promi
 import { dirname } from 'node:path';
 import { UsageError, reasonOf } from '../errors.js';
 import { takeLock, type OutputLock } from './lock.js';
-import { describeSlice, errorsFile, isJournalOrErrors, journalFile, lockFile, type Slice } from './slice.js';
+import { DEFAULT_SPLIT, describePart, describeSlice, errorsFile, isJournalOrErrors, journalFile, lockFile, stateFileOf, WHOLE, type Slice } from './slice.js';
+import { publishSplit, readSplitRecords } from './splits.js';
 
 /** Files remux writes into `--out` (and their `.tmp` forms while written); `--overwrite` removes only these. */
 const isOutputEntry = (name: string) => ['data', 'remux.json', 'README.md'].flatMap((e) => [e, `${e}.tmp`]).includes(name) || isJournalOrErrors(name);
 
 /**
- * Makes `out` ready for a new run: refuses a directory that holds anything remux did not write,
- * and one that already holds this run's output (unless `overwrite`), so nothing of the user's is
- * ever replaced. A slice of a partitioned run shares the directory with the other slices and only
- * ever touches its own files (`<prefix>-*` shards, its journal and errors file).
+ * Makes `out` ready for a new run of `split`: refuses a directory that holds anything remux did
+ * not write, and one that already holds this split's output (unless `overwrite`), so nothing of
+ * the user's is ever replaced. Other splits' files are never touched (`--overwrite` takes this
+ * split out of remux.json and the card; `features` are what the card keeps for the others). A
+ * slice of a partitioned run shares the directory with the other slices and only ever touches its
+ * own files (`<prefix>-*` shards, its journal and errors file).
  */
-export async function prepareOutput(out: string, overwrite: boolean, slice: Slice, prefix: string): Promise<void> {
+export async function prepareOutput(out: string, overwrite: boolean, split: string, features: Record<string, unknown>, slice: Slice, prefix: string): Promise<void> {
   let entries: string[];
   try {
     const info = await stat(out);
@@ -27,29 +30,35 @@ export async function prepareOutput(out: string, overwrite: boolean, slice: Slic
   if (foreign.length > 0) {
     throw new UsageError(`--out ${out} is not empty and holds files remux did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): choose a new or empty directory`);
   }
+  const shards = (await readdir(`${out}/data`).catch(() => [] as string[])).filter((file) => file.startsWith(`${prefix}-`));
   if (slice.count === 1) {
-    // A journal without remux.json: a run that failed or was stopped, which --resume continues.
-    if (entries.includes('journal.json') && !entries.includes('remux.json') && !overwrite) throw new UsageError(`--out ${out} holds an unfinished run: run the same command with --resume to continue it, or pass --overwrite to replace it`);
-    if (entries.length > 0 && !overwrite) throw new UsageError(`--out ${out} already holds a remux output: choose another directory or pass --overwrite to replace it`);
-    for (const entry of entries) await rm(`${out}/${entry}`, { recursive: true, force: true });
+    const published = (await readSplitRecords(out)).has(split);
+    const own = entries.filter((e) => stateFileOf(e)?.split === split);
+    const what = split === DEFAULT_SPLIT ? 'a remux output' : `split ${split}`;
+    // A journal of a split remux.json does not list: a run that failed or was stopped, which --resume continues.
+    if (own.includes(journalFile(split, slice)) && !published && !overwrite) throw new UsageError(`--out ${out} holds an unfinished run${split === DEFAULT_SPLIT ? '' : ` of split ${split}`}: run the same command with --resume to continue it, or pass --overwrite to replace it`);
+    if ((own.length > 0 || shards.length > 0 || published) && !overwrite) throw new UsageError(`--out ${out} already holds ${what}: choose another directory or pass --overwrite to replace it`);
+    if (published) await publishSplit(out, split, features, null);
+    for (const entry of own) await rm(`${out}/${entry}`, { force: true });
   } else {
-    if (entries.includes('journal.json')) throw new UsageError(`--out ${out} holds an unpartitioned run: choose another directory for ${describeSlice(slice)}`);
-    if (entries.includes(journalFile(slice)) && !overwrite) throw new UsageError(`--out ${out} already holds ${describeSlice(slice)}: --resume continues it, --overwrite replaces it`);
-    await rm(`${out}/${journalFile(slice)}`, { force: true });
-    await rm(`${out}/${errorsFile(slice)}`, { force: true });
-    for (const file of await readdir(`${out}/data`).catch(() => [] as string[])) if (file.startsWith(`${prefix}-`)) await rm(`${out}/data/${file}`, { force: true });
+    if (entries.includes(journalFile(split, WHOLE))) throw new UsageError(`--out ${out} holds an unpartitioned run${split === DEFAULT_SPLIT ? '' : ` of split ${split}`}: choose another directory for ${describeSlice(slice)}`);
+    if (entries.includes(journalFile(split, slice)) && !overwrite) throw new UsageError(`--out ${out} already holds ${describePart(split, slice)}: --resume continues it, --overwrite replaces it`);
+    await rm(`${out}/${journalFile(split, slice)}`, { force: true });
+    await rm(`${out}/${errorsFile(split, slice)}`, { force: true });
   }
+  for (const file of shards) await rm(`${out}/data/${file}`, { force: true });
   await mkdir(`${out}/data`, { recursive: true });
 }
 
 /**
- * Locks `out` (created if need be) for one slice, so that no other remux (`run`, `--resume`,
- * `--overwrite`, `finalize`) works on it at the same time; slices of one partitioned run hold
- * separate locks and share the directory.
+ * Locks `out` (created if need be) for one split and slice, so that no other remux (`run`,
+ * `--resume`, `--overwrite`, `finalize`) works on it at the same time; other splits and the
+ * slices of one partitioned run hold separate locks and share the directory.
  */
-export async function lockOutput(out: string, slice: Slice, onNote?: (note: string) => void): Promise<OutputLock> {
+export async function lockOutput(out: string, split: string, slice: Slice, onNote?: (note: string) => void): Promise<OutputLock> {
   await ensureDirectory(out);
-  return takeLock(`${out}/${lockFile(slice)}`, slice.count === 1 ? `--out ${out}` : `${describeSlice(slice)} in --out ${out}`, 'run', onNote);
+  const part = describePart(split, slice);
+  return takeLock(`${out}/${lockFile(split, slice)}`, part ? `${part} in --out ${out}` : `--out ${out}`, 'run', onNote);
 }
 
 /**

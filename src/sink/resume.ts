@@ -1,7 +1,8 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { RemuxError, UsageError } from '../errors.js';
 import { prepareOutput, writeFileAtomic } from './output.js';
-import { describeSlice, errorsFile, finalName, journalFile, type Slice } from './slice.js';
+import { describePart, errorsFile, finalName, journalFile, type Slice } from './slice.js';
+import { checkSplitFeatures, readSplitRecords } from './splits.js';
 import type { ShardInfo } from './shardWriter.js';
 import { shardDifference } from './verify.js';
 import { fingerprintDifferences, readJournal, resumePosition, writeJournal, type Journal, type JournalShard, type RunRecord, type SourcePosition } from './journal.js';
@@ -20,6 +21,7 @@ export interface OutputPlan {
   out: string;
   resume: boolean;
   overwrite: boolean;
+  split: string;
   slice: Slice;
   /** Interim shard names start with it (`train`, or `train-slice00001-of-00003` for a slice). */
   prefix: string;
@@ -32,12 +34,13 @@ export interface OutputPlan {
  * empty or missing `out` simply starts a new run, so `--resume` can always be passed.
  */
 export async function startOutput(plan: OutputPlan, fingerprint: Record<string, unknown>, record: RunRecord): Promise<OutputStart> {
-  const { out, slice } = plan;
+  const { out, split, slice } = plan;
   if (plan.resume && plan.overwrite) throw new UsageError('--resume and --overwrite contradict each other: --resume continues the output in --out, --overwrite replaces it');
-  const journal = plan.resume ? await readJournal(out, journalFile(slice)) : null;
+  await checkSplitFeatures(out, split, record.card.features);
+  const journal = plan.resume ? await readJournal(out, journalFile(split, slice)) : null;
   if (!journal) {
     // A run killed before its first journal write left at most empty folders: nothing to keep.
-    await prepareOutput(out, plan.overwrite || (plan.resume && !(await holdsOutput(out, plan.prefix))), slice, plan.prefix);
+    await prepareOutput(out, plan.overwrite || (plan.resume && !(await holdsOutput(out, split, plan.prefix))), split, record.card.features, slice, plan.prefix);
     const fresh: Journal = { version: 1, slice, fingerprint, record, rowsPerShard: null, shards: [], counts: { rowsIn: 0, rowsOut: 0, skipped: 0 }, finished: false };
     await writeJournal(out, fresh);
     return { journal: fresh, position: null, note: plan.resume ? `nothing to resume in ${out}: starting a new run` : null };
@@ -56,7 +59,7 @@ export async function startOutput(plan: OutputPlan, fingerprint: Record<string, 
   if (!journal.finished) {
     // A finished run's counts are final; otherwise the rows from `position` on are read again
     // (all of them, the errors file being this run's own, when nothing is committed yet).
-    journal.counts.skipped = await trimErrors(`${out}/${errorsFile(slice)}`, position?.sourceIndex ?? 0);
+    journal.counts.skipped = await trimErrors(`${out}/${errorsFile(split, slice)}`, position?.sourceIndex ?? 0);
     journal.counts.rowsOut = journal.shards.reduce((n, s) => n + s.rows, 0);
   }
   const where = position ? `at source row ${position.sourceIndex}${position.copy > 0 ? ` copy ${position.copy}` : ''}` : 'from its first row';
@@ -83,7 +86,7 @@ async function restoreShards(plan: OutputPlan, journal: Journal): Promise<void> 
     listed.add(present);
   }
   for (const entry of await readdir(dataDir)) if (entry.startsWith(`${plan.prefix}-`) && !listed.has(entry)) await rm(`${dataDir}/${entry}`, { force: true });
-  await rm(`${plan.out}/${journalFile(plan.slice)}.tmp`, { force: true });
+  await rm(`${plan.out}/${journalFile(plan.split, plan.slice)}.tmp`, { force: true });
 }
 
 /**
@@ -93,7 +96,7 @@ async function restoreShards(plan: OutputPlan, journal: Journal): Promise<void> 
  */
 async function finalizedSlice(plan: OutputPlan, shard: JournalShard): Promise<UsageError> {
   const manifest = await readFile(`${plan.out}/remux.json`, 'utf8').catch(() => '');
-  const what = `--resume: ${describeSlice(plan.slice)} in ${plan.out} is finished`;
+  const what = `--resume: ${describePart(plan.split, plan.slice)} in ${plan.out} is finished`;
   if (manifest.includes(shard.sha256)) return new UsageError(`${what} and already finalized (${plan.out}/remux.json lists its shards): nothing to resume; the dataset in ${plan.out} is complete (to make this slice again, use a new --out)`);
   return new UsageError(`${what}, but its shards are gone from ${plan.out}/data: if remux finalize moved them into another output, nothing is left to resume; otherwise run this slice again with --overwrite`);
 }
@@ -105,10 +108,10 @@ async function presentName(dataDir: string, shard: JournalShard, journal: Journa
   return null;
 }
 
-/** Whether `out` holds shards of this run or a manifest (what --resume without a journal must not delete). */
-async function holdsOutput(out: string, prefix: string): Promise<boolean> {
+/** Whether `out` holds shards of this run or lists its split in remux.json (what --resume without a journal must not delete). */
+async function holdsOutput(out: string, split: string, prefix: string): Promise<boolean> {
   const shards = (await readdir(`${out}/data`).catch(() => [] as string[])).filter((f) => f.startsWith(`${prefix}-`) && f.endsWith('.parquet'));
-  return shards.length > 0 || (await exists(`${out}/remux.json`));
+  return shards.length > 0 || (await readSplitRecords(out)).has(split);
 }
 
 const exists = (path: string) => stat(path).then(() => true, () => false);

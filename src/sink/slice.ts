@@ -15,23 +15,55 @@ const pad = (n: number) => String(n).padStart(5, '0');
 
 export const describeSlice = (slice: Slice) => `slice ${slice.index} of ${slice.count}`;
 
-const tag = (slice: Slice) => `${pad(slice.index)}-of-${pad(slice.count)}`;
+/**
+ * Several splits share one output (`--split validation` next to `train`), each with its own
+ * journal, errors file and lock, named like a slice's with the split in front:
+ * `journal-validation.json`, `journal-validation-00001-of-00003.json`. The default split keeps
+ * the plain names, so an output of `train` alone is what it always was.
+ */
+export const DEFAULT_SPLIT = 'train';
 
-export const journalFile = (slice: Slice) => (slice.count === 1 ? 'journal.json' : `journal-${tag(slice)}.json`);
+/** The order splits are listed in (remux.json, the card, finalize): the default one first, as Hugging Face lists them, then by name. */
+export const bySplitOrder = (a: string, b: string) => Number(b === DEFAULT_SPLIT) - Number(a === DEFAULT_SPLIT) || a.localeCompare(b);
 
-/** The lock a run holds on its slice of the output (a dot file: never mistaken for the user's, never removed by `--overwrite`). */
-export const lockFile = (slice: Slice) => (slice.count === 1 ? '.remux.lock' : `.remux-${tag(slice)}.lock`);
+const tag = (split: string, slice: Slice) => [split === DEFAULT_SPLIT ? '' : `-${split}`, slice.count === 1 ? '' : `-${pad(slice.index)}-of-${pad(slice.count)}`].join('');
 
-export const errorsFile = (slice: Slice) => (slice.count === 1 ? 'errors.jsonl' : `errors-${tag(slice)}.jsonl`);
+/** `slice 1 of 3`, `split validation`, `split validation, slice 1 of 3`: what messages call a run's part of the output. */
+export const describePart = (split: string, slice: Slice) => [split === DEFAULT_SPLIT ? '' : `split ${split}`, slice.count === 1 ? '' : describeSlice(slice)].filter(Boolean).join(', ');
+
+export const journalFile = (split: string, slice: Slice) => `journal${tag(split, slice)}.json`;
+
+/** The lock a run holds on its split and slice of the output (a dot file: never mistaken for the user's, never removed by `--overwrite`). */
+export const lockFile = (split: string, slice: Slice) => `.remux${tag(split, slice)}.lock`;
+
+/**
+ * Held briefly while a split's finalize rewrites remux.json and the dataset card, which name every
+ * split: runs of different splits may finish at once. No split can have this name (`-` is not
+ * allowed in one).
+ */
+export const OUTPUT_LOCK = '.remux-all-splits.lock';
+
+export const errorsFile = (split: string, slice: Slice) => `errors${tag(split, slice)}.jsonl`;
 
 /** Interim shard names are `<prefix>-00007.parquet`; `finalize` gives them their `-of-N` names. */
-export const shardPrefix = (split: string, slice: Slice) => (slice.count === 1 ? split : `${split}-slice${tag(slice)}`);
+export const shardPrefix = (split: string, slice: Slice) => (slice.count === 1 ? split : `${split}-slice${pad(slice.index)}-of-${pad(slice.count)}`);
 
-/** A journal of a whole run or of any slice: what `remux finalize` looks for. */
-export const isJournalFile = (name: string) => /^journal(-\d{5}-of-\d{5})?\.json$/.test(name);
+/** A journal or errors file (or its `.tmp` form) of any split and slice: which it is, or null when `name` is none of remux's. */
+export function stateFileOf(name: string): { kind: 'journal' | 'errors'; split: string; slice: Slice; tmp: boolean } | null {
+  const match = /^(journal|errors)(?:-([\w.]+?))?(?:-(\d{5})-of-(\d{5}))?\.(jsonl?)(\.tmp)?$/.exec(name);
+  if (!match || match[5] !== (match[1] === 'journal' ? 'json' : 'jsonl')) return null;
+  const slice = match[3] ? { index: Number(match[3]), count: Number(match[4]) } : WHOLE;
+  return { kind: match[1] as 'journal' | 'errors', split: match[2] ?? DEFAULT_SPLIT, slice, tmp: match[6] !== undefined };
+}
 
-/** A journal or errors file of a whole run or of any slice, or its `.tmp` form: remux's own, never the user's. */
-export const isJournalOrErrors = (name: string) => /^(journal|errors)(-\d{5}-of-\d{5})?\.(json|jsonl)(\.tmp)?$/.test(name);
+/** A journal of any split and slice: what `remux finalize` looks for. */
+export const isJournalFile = (name: string) => {
+  const file = stateFileOf(name);
+  return file?.kind === 'journal' && !file.tmp;
+};
+
+/** A journal or errors file of any split and slice, or its `.tmp` form: remux's own, never the user's. */
+export const isJournalOrErrors = (name: string) => stateFileOf(name) !== null;
 
 /** The final name of shard `n` of `total`: Hugging Face's `train-00003-of-00012.parquet`. */
 export const finalName = (split: string, n: number, total: number) => `${split}-${pad(n)}-of-${pad(total)}.parquet`;
