@@ -3,11 +3,13 @@
  * `node --require dist/benchmarks/memoryTrace.cjs` (CommonJS because `--require`, unlike `--import`
  * in Node 20, also runs in worker threads), it appends one JSON line every 0.5 s to the file named
  * by REMUX_MEMORY_TRACE. Each line holds what this thread's isolate reports (heap, external,
- * arrayBuffers), parquet-wasm's WASM memory once the program has loaded it (main thread), and the
- * process's resident memory from /proc (anonymous and file-backed apart), so that `memory.ts` can
- * say where a run's peak goes.
+ * arrayBuffers; WASM memories count in external, not in arrayBuffers), the resident size of each
+ * V8 heap space (heapTotal counts reserved semi-space that is not resident), parquet-wasm's WASM
+ * memory once the program has loaded it (main thread), and the process's resident memory from
+ * /proc (anonymous and file-backed apart), so that `memory.ts` can say where a run's peak goes.
  */
 const { appendFileSync, readFileSync } = require('node:fs') as typeof import('node:fs');
+const { getHeapSpaceStatistics } = require('node:v8') as typeof import('node:v8');
 const { isMainThread, threadId } = require('node:worker_threads') as typeof import('node:worker_threads');
 
 const traceFile = process.env.REMUX_MEMORY_TRACE;
@@ -32,9 +34,14 @@ function parquetWasmBytes(): number | null {
   return loaded?.wasmMemory ? loaded.wasmMemory().buffer.byteLength : null;
 }
 
+/** Resident bytes of each V8 heap space, by short name (`new_space` → `new`). */
+function heapSpaces(): Record<string, number> {
+  return Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name.replace(/_space$/, ''), space.physical_space_size]));
+}
+
 function sample(): void {
   const usage = process.memoryUsage();
-  const line = { t: Math.round(performance.timeOrigin + performance.now()), thread: threadId, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers, ...(isMainThread ? { parquetWasm: parquetWasmBytes(), ...procStatus() } : {}) };
+  const line = { t: Math.round(performance.timeOrigin + performance.now()), thread: threadId, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, arrayBuffers: usage.arrayBuffers, spaces: heapSpaces(), ...(isMainThread ? { parquetWasm: parquetWasmBytes(), ...procStatus() } : {}) };
   appendFileSync(traceFile!, `${JSON.stringify(line)}\n`);
 }
 
