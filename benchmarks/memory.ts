@@ -129,5 +129,5 @@ for (const [b, build] of builds.entries()) {
   ratios.push(`${build.name}: peak RSS ratio to ${rows} rows (target ≤ 1.15): ${scales.map((k, i) => `×${k} ${(median(results[b][i].figures.map((f) => f.peakRssMB)) / base).toFixed(3)}`).join(', ')}`);
 }
 console.log(`\n${ratios.join('\n')}`);
-console.log('(native rest = anonymous RSS less the heaps and external memory; the threads are sampled up to 0.5 s apart, so it can come out negative)');
+if (traced) console.log('(native rest = anonymous RSS less the heaps and external memory; the threads are sampled up to 0.5 s apart, so it can come out negative)');
 await rm(dir, { recursive: true, force: true });
