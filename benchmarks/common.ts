@@ -21,9 +21,12 @@ export interface RunFigures {
   peakRssMB: number;
 }
 
-/** Runs `remux run` (of this build, or the CLI at `main`) in a fresh process (so peak RSS is this run's alone) and parses its summary. */
-export function runCli(args: string[], main = 'dist/src/cli/main.js'): RunFigures {
-  const result = spawnSync(process.execPath, [main, 'run', ...args, '--quiet', '--overwrite'], { encoding: 'utf8' });
+/**
+ * Runs `remux run` (of this build, or the CLI at `main`) in a fresh process (so peak RSS is this
+ * run's alone) and parses its summary; `launch` adds Node flags and sets its environment.
+ */
+export function runCli(args: string[], main = 'dist/src/cli/main.js', launch: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): RunFigures {
+  const result = spawnSync(process.execPath, [...(launch.nodeArgs ?? []), main, 'run', ...args, '--quiet', '--overwrite'], { encoding: 'utf8', env: launch.env });
   if (result.status !== 0) throw new Error(`remux run ${args.join(' ')} failed: ${result.stderr}`);
   const number = (re: RegExp) => Number(re.exec(result.stdout)?.[1] ?? NaN);
   const peak = /peak memory ([\d.]+) (kB|MB|GB)/.exec(result.stdout);
