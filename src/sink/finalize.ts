@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { crashPoint } from '../util/faults.js';
 import { fingerprintDifferences, readOutputJournals, type Counts, type Journal, type JournalShard } from './journal.js';
-import { syncDirectory, writeFileAtomic } from './output.js';
+import { pathExists, syncDirectory, writeFileAtomic } from './output.js';
 import { takeLock, type OutputLock } from './lock.js';
 import type { HubConnection } from './upload.js';
 import type { ShardInfo } from './shardWriter.js';
@@ -137,14 +137,12 @@ function placements(slices: Found[], dir: string): Placement[] {
 /** Every shard, where it is now (its slice's name, or its final one after an interrupted finalize), must be the file its journal committed. */
 async function checkShards(placed: Placement[]): Promise<void> {
   for (const { from, to, shard } of placed) {
-    const path = (await exists(from)) ? from : (await exists(to)) ? to : null;
+    const path = (await pathExists(from)) ? from : (await pathExists(to)) ? to : null;
     if (path === null) continue; // only on the hub (--delete-uploaded), or missing: placeShard says which
     const difference = await shardDifference(path, shard);
     if (difference) throw new RemuxError('ERR_REMUX_JOURNAL', `remux finalize: ${path} does not match its journal (${difference}): it changed after its slice finished; nothing was renamed (run that slice again with --overwrite, or put the original file back)`);
   }
 }
-
-const exists = (path: string) => stat(path).then(() => true, () => false);
 
 /**
  * The lock of every slice of the run, so that no worker runs, resumes or replaces one while it is

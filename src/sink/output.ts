@@ -83,6 +83,9 @@ export async function ensureDirectory(out: string): Promise<void> {
   await make(out, true);
 }
 
+/** Whether anything is at `path`. */
+export const pathExists = (path: string) => stat(path).then(() => true, () => false);
+
 /** Writes a file so that readers see the old content or the new, never a part. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   await writeFile(`${path}.tmp`, content);

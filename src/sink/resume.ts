@@ -1,6 +1,6 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { RemuxError, UsageError } from '../errors.js';
-import { prepareOutput, writeFileAtomic } from './output.js';
+import { pathExists, prepareOutput, writeFileAtomic } from './output.js';
 import { describePart, errorsFile, finalName, journalFile, type Slice } from './slice.js';
 import { checkSplitFeatures, readSplitRecords } from './splits.js';
 import type { ShardInfo } from './shardWriter.js';
@@ -104,7 +104,7 @@ async function finalizedSlice(plan: OutputPlan, shard: JournalShard): Promise<Us
 /** A shard is under its own name or, once the run has finished, perhaps already under its final one. */
 async function presentName(dataDir: string, shard: JournalShard, journal: Journal): Promise<string | null> {
   const names = journal.finished && journal.slice.count === 1 ? [shard.file, finalName(journal.record.card.split, journal.shards.indexOf(shard), journal.shards.length)] : [shard.file];
-  for (const name of names) if (await exists(`${dataDir}/${name}`)) return name;
+  for (const name of names) if (await pathExists(`${dataDir}/${name}`)) return name;
   return null;
 }
 
@@ -113,8 +113,6 @@ async function holdsOutput(out: string, split: string, prefix: string): Promise<
   const shards = (await readdir(`${out}/data`).catch(() => [] as string[])).filter((f) => f.startsWith(`${prefix}-`) && f.endsWith('.parquet'));
   return shards.length > 0 || (await readSplitRecords(out)).has(split);
 }
-
-const exists = (path: string) => stat(path).then(() => true, () => false);
 
 async function checkShard(path: string, shard: ShardInfo): Promise<void> {
   const difference = await shardDifference(path, shard);
