@@ -2,7 +2,7 @@ import { boxReduce, reducedSize } from '../../kernels/cpu/boxReduce.js';
 import { boxReduceWasm } from '../../kernels/wasm/resampleWasm.js';
 import { RemuxError } from '../errors.js';
 import { FULL_SIZE, type Placement, type Size } from '../augment/geometry.js';
-import { isJpeg, readJpegHeader, type JpegHeader } from './jpegHeader.js';
+import { isJpeg, readJpegHeader, uprightSize, type JpegHeader } from './jpegHeader.js';
 import { jpegJs, jpegTurbo, sharpLib, type JpegTurbo } from './libraries.js';
 import { applyOrientation } from './orientation.js';
 import { withOwnVipsErrors } from './vipsErrors.js';
@@ -59,8 +59,7 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
   const header = readJpegHeader(bytes);
   if (!header) throw new DecodeError('not a valid JPEG: no frame header before the first scan');
   checkPixels(header.width, header.height, options.maxPixels);
-  const swap = header.orientation >= 5;
-  const upright = { width: swap ? header.height : header.width, height: swap ? header.width : header.height };
+  const upright = uprightSize(header);
   const divisor = options.divisorFor(upright);
 
   if (options.codec === 'jpeg-js') return decodeWithJpegJs(bytes, header);

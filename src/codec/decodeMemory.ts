@@ -4,7 +4,7 @@
  * compressed bytes: a 1.7 MB PNG can decode to 81 megapixels.
  */
 import type { Size } from '../augment/geometry.js';
-import { readJpegHeader } from './jpegHeader.js';
+import { readJpegHeader, uprightSize } from './jpegHeader.js';
 
 /**
  * Bytes per pixel held at once: the source's full-size raster at 3 (libjpeg-turbo's full decode,
@@ -29,8 +29,7 @@ export interface DecodeMemoryOptions {
 export function decodeMemory(bytes: Uint8Array, options: DecodeMemoryOptions): number {
   const jpeg = readJpegHeader(bytes);
   if (jpeg) {
-    const swap = jpeg.orientation >= 5;
-    const divisor = options.divisorFor({ width: swap ? jpeg.height : jpeg.width, height: swap ? jpeg.width : jpeg.height });
+    const divisor = options.divisorFor(uprightSize(jpeg));
     // Above --max-pixels the image is refused before it is decoded.
     const pixels = Math.min(jpeg.width * jpeg.height, options.maxPixels);
     return bytes.byteLength + pixels * SOURCE_BYTES_PER_PIXEL + Math.ceil(pixels / (divisor * divisor)) * DECODED_BYTES_PER_PIXEL;

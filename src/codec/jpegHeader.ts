@@ -11,6 +11,12 @@ export interface JpegHeader {
   orientation: number;
 }
 
+/** The size the image has once its EXIF orientation is applied: orientations 5–8 swap width and height. */
+export function uprightSize(header: JpegHeader): { width: number; height: number } {
+  const swap = header.orientation >= 5;
+  return { width: swap ? header.height : header.width, height: swap ? header.width : header.height };
+}
+
 export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
