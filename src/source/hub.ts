@@ -10,7 +10,7 @@ import { DEFAULT_RETRY, HttpStatusError, expectJson, fetchRange, retryingFetch }
 import { isHubUrl } from './hubRepo.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow, type GroupToRead } from './parquetRows.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
-import { quoteSome, selectSplit, splitOfPath } from './splits.js';
+import { groupByUsableName, selectSplit, splitOfPath, type NameRule } from './splits.js';
 
 /** The hub's own address, `@huggingface/hub`'s documented default. */
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -210,22 +210,12 @@ export function configOfPath(path: string, conversion: boolean): string {
  */
 const CONFIG_NAME = /^[\p{L}\p{M}\p{N}_](?:[\p{L}\p{M}\p{N}_.-]*[\p{L}\p{M}\p{N}_])?$/u;
 const CONFIG_NAME_RULE = 'letters, digits, _, . and -, starting and ending with a letter, digit or _';
+const CONFIG_RULE: NameRule = { kind: 'config', test: (name) => CONFIG_NAME.test(name), rule: CONFIG_NAME_RULE };
 
 /** The files of `--config`, else of `default`, else of the only config; an error naming the configs otherwise. Files of a config with an unusable name are left out, with a note. */
 export function selectConfig(files: ListedFile[], requested: string | undefined, conversion: boolean, what: string, notes: string[]): { config: string; files: ListedFile[] } {
   if (requested !== undefined && !CONFIG_NAME.test(requested)) throw invalid('--config', `a config name (${CONFIG_NAME_RULE})`, requested);
-  const byConfig = new Map<string, ListedFile[]>();
-  const badlyNamed: string[] = [];
-  for (const f of files) {
-    const config = configOfPath(f.path, conversion);
-    if (CONFIG_NAME.test(config)) byConfig.set(config, [...(byConfig.get(config) ?? []), f]);
-    else badlyNamed.push(f.path);
-  }
-  if (badlyNamed.length > 0) {
-    const why = `whose config name is not one (${CONFIG_NAME_RULE})`;
-    if (byConfig.size === 0) throw new UsageError(`${what} has no config with a usable name: every parquet file is one ${why}: ${quoteSome(badlyNamed)}`);
-    notes.push(`${what}: left out ${badlyNamed.length} file(s) ${why}: ${quoteSome(badlyNamed)}`);
-  }
+  const byConfig = groupByUsableName(files, (f) => configOfPath(f.path, conversion), (f) => f.path, CONFIG_RULE, what, notes, 'parquet file');
   const found = [...byConfig.keys()].sort();
   const config = requested ?? (byConfig.has('default') ? 'default' : found.length === 1 ? found[0] : null);
   if (requested !== undefined && !byConfig.has(requested)) throw new UsageError(`--config ${requested}: ${what} has no such config; it has ${found.join(', ')}`);

@@ -45,10 +45,41 @@ const SPLIT_NAME_RULE = 'letters, digits and _, in parts joined by dots, as Hugg
 export const isSplitName = (name: string) => SPLIT_NAME.test(name);
 
 /** Some of `items`, quoted (control characters escaped), for a one-line message. */
-export function quoteSome(items: string[], most = 3): string {
+function quoteSome(items: string[], most = 3): string {
   const shown = items.slice(0, most).map((item) => JSON.stringify(item)).join(', ');
   return items.length > most ? `${shown} and ${items.length - most} more` : shown;
 }
+
+/** A name that goes into output file names and messages (a split's, a config's), and what one may be. */
+export interface NameRule {
+  kind: 'split' | 'config';
+  test: (name: string) => boolean;
+  /** What a name may be, in words. */
+  rule: string;
+}
+
+/**
+ * `items` grouped by name; those whose name breaks `name`'s rule are left out with a note naming
+ * them, not the whole source (the name asked for may be fine), and refused when nothing is left.
+ * `unit` is what the error calls the items (`file`, `parquet file`).
+ */
+export function groupByUsableName<T>(items: readonly T[], nameOf: (item: T) => string, pathOf: (item: T) => string, name: NameRule, what: string, notes: string[], unit = 'file'): Map<string, T[]> {
+  const byName = new Map<string, T[]>();
+  const badlyNamed: string[] = [];
+  for (const item of items) {
+    const itemName = nameOf(item);
+    if (name.test(itemName)) byName.set(itemName, [...(byName.get(itemName) ?? []), item]);
+    else badlyNamed.push(pathOf(item));
+  }
+  if (badlyNamed.length > 0) {
+    const why = `whose ${name.kind} name is not one (${name.rule})`;
+    if (byName.size === 0) throw new UsageError(`${what} has no ${name.kind} with a usable name: every ${unit} is one ${why}: ${quoteSome(badlyNamed)}`);
+    notes.push(`${what}: left out ${badlyNamed.length} file(s) ${why}: ${quoteSome(badlyNamed)}`);
+  }
+  return byName;
+}
+
+const SPLIT_RULE: NameRule = { kind: 'split', test: isSplitName, rule: SPLIT_NAME_RULE };
 
 /**
  * Keeps the files of one split. With `--split`, those files (error naming the splits found when
@@ -57,19 +88,7 @@ export function quoteSome(items: string[], most = 3): string {
  */
 export function selectSplit(paths: string[], requested: string | undefined, what: string, notes: string[], splitOf: (path: string) => string | null = splitOfPath): { split: string; paths: string[] } {
   if (requested !== undefined && !isSplitName(requested)) throw invalid('--split', `a split name (${SPLIT_NAME_RULE})`, requested);
-  const bySplit = new Map<string, string[]>();
-  const badlyNamed: string[] = [];
-  for (const p of paths) {
-    const split = splitOf(p) ?? 'train';
-    if (isSplitName(split)) bySplit.set(split, [...(bySplit.get(split) ?? []), p]);
-    else badlyNamed.push(p);
-  }
-  // Files of a split that cannot name output files are left out, not the whole source: the split asked for may be fine.
-  if (badlyNamed.length > 0) {
-    const why = `whose split name is not one (${SPLIT_NAME_RULE})`;
-    if (bySplit.size === 0) throw new UsageError(`${what} has no split with a usable name: every file is one ${why}: ${quoteSome(badlyNamed)}`);
-    notes.push(`${what}: left out ${badlyNamed.length} file(s) ${why}: ${quoteSome(badlyNamed)}`);
-  }
+  const bySplit = groupByUsableName(paths, (p) => splitOf(p) ?? 'train', (p) => p, SPLIT_RULE, what, notes);
   const found = [...bySplit.keys()].sort();
   if (requested !== undefined) {
     const canonical = SPLIT_WORDS[requested.toLowerCase()] ?? requested;
