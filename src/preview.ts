@@ -1,7 +1,7 @@
 import type { OpStepSpec } from './augment/ops/index.js';
 import type { PresetName } from './augment/presets.js';
 import { choosePipeline, decodeDivisor } from './augment/pipeline.js';
-import { augmentImage } from './backend/cpu.js';
+import { augmentImage } from './execute/cpu.js';
 import { startTfjs } from './backend/tfjs.js';
 import { loadAugment, pipelineChoice, runUserAugment, type AugmentFunction } from './augment/userFunction.js';
 import { DecodeError, decodeImage } from './codec/decode.js';

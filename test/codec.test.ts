@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { boxReduce } from '../kernels/cpu/boxReduce.js';
 import { runStages } from '../kernels/cpu/runStages.js';
 import { parsePipeline } from '../src/augment/pipeline.js';
-import { planCopies } from '../src/backend/plans.js';
+import { planCopies } from '../src/execute/plans.js';
 import { DecodeError, decodeImage, type CodecName, type DecodeOptions } from '../src/codec/decode.js';
 import { encodeImage } from '../src/codec/encode.js';
 import { readJpegHeader } from '../src/codec/jpegHeader.js';

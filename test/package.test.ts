@@ -43,7 +43,7 @@ test('the packed package installs into an empty folder and runs there: npx remux
   const [tarball] = JSON.parse(packed.stdout) as Array<{ filename: string; integrity: string; files: Array<{ path: string }> }>;
   const files = tarball.files.map((f) => f.path);
   // What the runtime loads by path rather than by import: the WASM kernels, the worker threads, the adapter probe.
-  for (const file of ['package.json', 'dist/src/cli/main.js', 'dist/src/index.d.ts', 'dist/kernels/wasm/resample.wasm', 'dist/src/codec/worker.js', 'dist/src/backend/adapterProbe.js', 'dist/src/util/typescriptHooks.js']) {
+  for (const file of ['package.json', 'dist/src/cli/main.js', 'dist/src/index.d.ts', 'dist/kernels/wasm/resample.wasm', 'dist/src/execute/worker.js', 'dist/src/backend/adapterProbe.js', 'dist/src/util/typescriptHooks.js']) {
     assert.ok(files.includes(file), `${file} is in the package`);
   }
   assert.deepEqual(files.filter((f) => f.startsWith('dist/test/') || f.startsWith('dist/benchmarks/')), [], 'no tests or benchmarks in the package');

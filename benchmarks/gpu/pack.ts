@@ -52,7 +52,7 @@ async function bundle(): Promise<void> {
   const requireShim = "import { createRequire as __remuxRequire } from 'node:module'; const require = __remuxRequire(import.meta.url);";
   await esbuild.build({
     ...nodeEsm,
-    entryPoints: { main: 'dist/src/cli/main.js', worker: 'dist/src/codec/worker.js', adapterProbe: 'dist/src/backend/adapterProbe.js', 'webgpu.test': 'dist/test/webgpu.test.js' },
+    entryPoints: { main: 'dist/src/cli/main.js', worker: 'dist/src/execute/worker.js', adapterProbe: 'dist/src/backend/adapterProbe.js', 'webgpu.test': 'dist/test/webgpu.test.js' },
     outdir: `${STAGE}/dist/src/cli`,
     external: EXTERNAL,
     banner: { js: requireShim },

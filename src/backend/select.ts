@@ -9,7 +9,7 @@ import type * as tfjs from '@tensorflow/tfjs-core';
 import { messageOf } from '../errors.js';
 import type { BackendName, ConcreteBackend } from '../options.js';
 import type { BusyClock } from '../util/stageTime.js';
-import type { DeviceRunner } from './batched.js';
+import type { DeviceRunner } from './device.js';
 import { cpuReason, NOT_INSTALLED, startTensorflow, tensorflowLine, type TensorflowRuntime } from './tensorflow.js';
 import { adapterLine, probeAdapter, startWebgpu, type AdapterReport, type WebgpuRuntime } from './webgpu.js';
 

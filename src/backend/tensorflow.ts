@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import { runBatchComposite } from '../../kernels/composite/runBatchComposite.js';
 import { RemuxError, messageOf } from '../errors.js';
-import type { DeviceRunner } from './batched.js';
+import type { DeviceRunner } from './device.js';
 
 /** In the order tried: the CUDA build first. */
 export const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;

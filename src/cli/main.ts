@@ -60,7 +60,7 @@ function stopOnSignals(): { signal: AbortSignal; dispose: () => void } {
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) {
       process.stderr.write(`\nremux: ${name} again: stopping now; run the same command with --resume to continue\n`);
-      void import('../codec/pool.js').then(({ closeWorkerPools }) => closeWorkerPools()).finally(() => process.exit(130));
+      void import('../execute/pool.js').then(({ closeWorkerPools }) => closeWorkerPools()).finally(() => process.exit(130));
       return;
     }
     process.stderr.write(`\nremux: ${name}: stopping after the rows in flight (press Ctrl-C again to stop at once)\n`);

@@ -1,10 +1,10 @@
 import type { Kernels } from '../../kernels/cpu/runStages.js';
 import type { StepSpec } from '../augment/op.js';
 import type { SamplePlan } from '../augment/pipeline.js';
-import type { CodecName, DecodedImage, RgbImage } from './decode.js';
-import type { EncodeOptions } from './encode.js';
+import type { CodecName, DecodedImage, RgbImage } from '../codec/decode.js';
+import type { EncodeOptions } from '../codec/encode.js';
 import type { StageSeconds } from '../util/stageTime.js';
-import type { VipsLock } from './vipsErrors.js';
+import type { VipsLock } from '../codec/vipsErrors.js';
 
 /** What every worker is started with: the whole job, so a task only names its row. */
 export interface WorkerInit {

@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { RemuxError } from '../errors.js';
 import { addStageTime, noStageTime, type StageSeconds } from '../util/stageTime.js';
-import { ImageError, type RgbImage } from './decode.js';
+import { ImageError, type RgbImage } from '../codec/decode.js';
 import type { AugmentedCopy, DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
-import { newVipsLock } from './vipsErrors.js';
+import { newVipsLock } from '../codec/vipsErrors.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
 

@@ -1,6 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs-core';
 import { runUserAugment, type LoadedAugment } from '../augment/userFunction.js';
-import type { BatchRunner, DeviceRunner } from './batched.js';
+import type { DeviceRunner } from '../backend/device.js';
+import type { BatchRunner } from './batched.js';
 
 /** A user's batch function and what it runs with. */
 export interface UserStep {

@@ -10,8 +10,8 @@ import type { BatchImage } from '../../kernels/webgpu/runBatch.js';
 import type { BatchSample } from '../../kernels/webgpu/batchLayout.js';
 import type { SamplePlan } from '../augment/pipeline.js';
 import { ImageError } from '../codec/decode.js';
-import type { WorkerPool } from '../codec/pool.js';
-import type { EncodedCopy } from '../codec/protocol.js';
+import type { WorkerPool } from './pool.js';
+import type { EncodedCopy } from './protocol.js';
 import type { SourceRow } from '../source/index.js';
 import { mapOrdered, type WeightBudget } from '../util/stream.js';
 
@@ -34,9 +34,6 @@ export interface BatchOutput {
 
 /** What a batch goes through on the main thread: queued on call, resolved when read back. */
 export type BatchRunner = (samples: PreparedSample[]) => Promise<BatchOutput>;
-
-/** A device's passes over one ragged batch (a GPU backend): queued on call, resolved when read back. */
-export type DeviceRunner = (samples: BatchSample[]) => Promise<BatchImage[]>;
 
 type Prepared = { row: SourceRow; samples: PreparedSample[] } | { row: SourceRow; error: string };
 
