@@ -1,10 +1,11 @@
 import type { OpStepSpec } from './augment/ops/index.js';
 import type { PresetName } from './augment/presets.js';
-import { choosePipeline, decodeDivisor } from './augment/pipeline.js';
-import { augmentImage } from './execute/cpu.js';
+import { choosePipeline } from './augment/pipeline.js';
+import { augmentPlanned } from './execute/cpu.js';
+import { decodeSamples } from './execute/decodeSamples.js';
 import { startTfjs } from './backend/tfjs.js';
 import { loadAugment, pipelineChoice, runUserAugment, type AugmentFunction } from './augment/userFunction.js';
-import { DecodeError, decodeImage } from './codec/decode.js';
+import { DecodeError, ImageError } from './codec/decode.js';
 import { sharpLib } from './codec/libraries.js';
 import { DEFAULT_MAX_PIXELS } from './options.js';
 import { openSource } from './source/index.js';
@@ -57,9 +58,9 @@ export async function preview(options: PreviewOptions): Promise<Buffer> {
     const cells: Array<{ rgb: Uint8Array; width: number; height: number; label: string }> = [];
     try {
       if (!row.bytes) throw new DecodeError(row.error ?? 'no image');
-      const image = await decodeImage(row.bytes, { codec: 'auto', maxPixels: DEFAULT_MAX_PIXELS, divisorFor: (s) => decodeDivisor(steps, s) });
+      const { image, plans } = await decodeSamples(row.bytes, row.sourceIndex, { steps, codec: 'auto', maxPixels: DEFAULT_MAX_PIXELS, seed, copies, whole: true });
       cells.push({ rgb: image.data, width: image.width, height: image.height, label: cellLabel(`row ${row.sourceIndex}`, row.label, source.labelNames) });
-      let augmented: Array<{ data: Uint8Array; width: number; height: number }> = augmentImage(image, steps, seed, row.sourceIndex, copies);
+      let augmented: Array<{ data: Uint8Array; width: number; height: number }> = augmentPlanned(image, plans, 'cpu');
       let labels: number[] | null = null;
       if (user) {
         const members = augmented.map((c, copy) => ({ ...c, sourceIndex: row.sourceIndex, copy, label: row.label }));
@@ -67,7 +68,7 @@ export async function preview(options: PreviewOptions): Promise<Buffer> {
       }
       augmented.forEach((c, copy) => cells.push({ rgb: c.data, width: c.width, height: c.height, label: cellLabel(`copy ${copy}`, labels?.[copy] ?? null, source.labelNames) }));
     } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
+      if (!(error instanceof ImageError)) throw error;
       cells.length = 0;
       cells.push({ rgb: new Uint8Array(3), width: 1, height: 1, label: `row ${row.sourceIndex}: ${error.message.slice(0, 20)}` });
     }

@@ -9,13 +9,13 @@ import type * as tfjs from '@tensorflow/tfjs-core';
 import { runBatchComposite } from '../../kernels/composite/runBatchComposite.js';
 import type { BatchSample } from '../../kernels/webgpu/batchLayout.js';
 import type { StepSpec } from '../augment/op.js';
-import { choosePipeline, decodeDivisor, pipelineToSpec, type PipelineStep } from '../augment/pipeline.js';
+import { choosePipeline, pipelineToSpec, type PipelineStep } from '../augment/pipeline.js';
 import type { OpStepSpec } from '../augment/ops/index.js';
-import { planCopies } from '../execute/plans.js';
+import { decodeSamples } from '../execute/decodeSamples.js';
 import { startTensorflow } from '../backend/tensorflow.js';
 import { skipNodeBanner } from '../backend/tfjs.js';
 import { adapterLine, startWebgpu } from '../backend/webgpu.js';
-import { DecodeError, decodeImage } from '../codec/decode.js';
+import { DecodeError } from '../codec/decode.js';
 import { WorkerPool } from '../execute/pool.js';
 import { RemuxError, messageOf } from '../errors.js';
 import { resolveOptions, type ConcreteBackend, type RemuxOptions, type ResolvedOptions } from '../options.js';
@@ -250,8 +250,8 @@ async function codecFloor(options: ResolvedOptions, rows: SourceRow[], identity:
 async function compositeRuns(options: ResolvedOptions, steps: PipelineStep[], rows: SourceRow[], backends: ConcreteBackend[], skipped: BenchResult['skipped']): Promise<CompositeItem[]> {
   const samples: BatchSample[] = [];
   for (const row of rows) {
-    const image = await decodeImage(row.bytes!, { codec: options.codec, maxPixels: options.maxPixels, divisorFor: (s) => decodeDivisor(steps, s) }).catch(() => null);
-    if (image) samples.push(...planCopies(image, steps, options.seed, row.sourceIndex, 1).map((plan) => ({ data: image.data, size: { width: image.width, height: image.height }, stages: plan.stages })));
+    const decoded = await decodeSamples(row.bytes!, row.sourceIndex, { steps, codec: options.codec, maxPixels: options.maxPixels, seed: options.seed, copies: 1 }).catch(() => null);
+    if (decoded) samples.push(...decoded.plans.map((plan) => ({ data: decoded.image.data, size: { width: decoded.image.width, height: decoded.image.height }, stages: plan.stages })));
   }
   const items: CompositeItem[] = [];
   const tf = await import('@tensorflow/tfjs-core');

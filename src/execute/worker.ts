@@ -6,11 +6,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeDivisor, parsePipeline } from '../augment/pipeline.js';
+import { parsePipeline } from '../augment/pipeline.js';
 import { augmentPlanned } from './cpu.js';
-import { checkCopySizes, planCopies } from './plans.js';
+import { decodeSamples, type SampleJob } from './decodeSamples.js';
 import { RemuxError } from '../errors.js';
-import { decodeImage, ImageError, type DecodeOptions } from '../codec/decode.js';
+import { ImageError } from '../codec/decode.js';
 import { encodeImage } from '../codec/encode.js';
 import { useSingleThreadedSharp } from '../codec/libraries.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
@@ -23,7 +23,7 @@ type Stage = 'decode' | 'augment' | 'encode';
 const init = workerData as WorkerInit;
 // The spec arrives with every default filled in, so the default size passed here is never used.
 const steps = parsePipeline(init.pipeline, { size: 1, maxPixels: init.maxPixels });
-const decodeOptions: DecodeOptions = { codec: init.codec, maxPixels: init.maxPixels, divisorFor: (size) => decodeDivisor(steps, size) };
+const job: SampleJob = { steps, codec: init.codec, maxPixels: init.maxPixels, seed: init.seed, copies: init.copies };
 useSingleThreadedSharp();
 useVipsLock(init.vipsLock);
 
@@ -96,13 +96,11 @@ async function handle(request: WorkerRequest, task: Task): Promise<Success> {
     return { id: request.id, ok: true, copies: [{ bytes, width: request.image.width, height: request.image.height, params: init.recordParams ? request.params : null }], seconds: { encode: secondsSince(start) } };
   }
   const decodeStart = performance.now();
-  const image = await decodeImage(request.bytes, decodeOptions);
+  const { image, plans } = await decodeSamples(request.bytes, request.sourceIndex, job);
   if (stopping) throw new Error('the worker is stopping');
   const decode = secondsSince(decodeStart);
   task.decodedBytes = image.data.byteLength;
   task.stage = 'augment';
-  const plans = planCopies(image, steps, init.seed, request.sourceIndex, init.copies);
-  checkCopySizes(plans, init.maxPixels);
   if (request.kind === 'decode') {
     const decoded = { ...image, data: own(image.data) };
     return { id: request.id, ok: true, decoded: { image: decoded, plans }, seconds: { decode } };
