@@ -1,6 +1,7 @@
 import { boxReduce, reducedSize } from '../../kernels/cpu/boxReduce.js';
 import { boxReduceWasm } from '../../kernels/wasm/resampleWasm.js';
 import { RemuxError } from '../errors.js';
+import { DecodeError } from './errors.js';
 import { FULL_SIZE, type Placement, type Size } from '../augment/geometry.js';
 import { isJpeg, readJpegHeader, uprightSize, type JpegHeader } from './jpegHeader.js';
 import { jpegJs, jpegTurbo, sharpLib, type JpegTurbo } from './libraries.js';
@@ -39,14 +40,7 @@ export interface DecodedImage extends RgbImage {
   placement: Placement;
 }
 
-/**
- * A failure that is the image's fault, not remux's (it cannot be decoded, or its copies cannot be
- * made or encoded): the row is skipped and recorded.
- */
-export class ImageError extends Error {}
-
-/** An image that cannot be decoded. */
-export class DecodeError extends ImageError {}
+export { DecodeError, ImageError } from './errors.js';
 
 /** Decodes JPEG, PNG, WebP (and what else libvips reads) to upright 8-bit RGB. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
