@@ -34,9 +34,9 @@ export interface DecodedImage extends RgbImage {
   sourceHeight: number;
   /**
    * Where the decoded pixels lie on the full upright image (`FULL_SIZE` for a full-size decode). A
-   * box-reduced decode has scale 1/d, and an offset on an axis that orientation flipped when the
-   * image's last block along it was partial (that block ends up first); sharp's scaled decode
-   * spans the whole image.
+   * reduced libjpeg-turbo decode (DCT-scaled, or box-reduced through the old binding) has scale
+   * 1/d, and an offset on an axis that orientation flipped when the image's last block along it
+   * was partial (that block ends up first); sharp's scaled decode spans the whole image.
    */
   placement: Placement;
 }
