@@ -119,9 +119,9 @@ function reducedPlacement(image: Size, source: Size, orientation: number, diviso
 }
 
 /**
- * The old binding (where turbojpeg.ts cannot load): libjpeg-turbo at full size (the binding has no DCT-scaled decode); with `divisor` > 1 then the
- * d×d box average a scaled decode approximates, in stored orientation, before orienting, as a
- * scaled decode and autorotation would. That costs less CPU than sharp's shrink-on-load, which
+ * The old binding (where turbojpeg.ts cannot load): libjpeg-turbo at full size (the binding has
+ * no DCT-scaled decode); with `divisor` > 1 then the d×d box average a scaled decode
+ * approximates, in stored orientation, before orienting, as a scaled decode and autorotation would. That costs less CPU than sharp's shrink-on-load, which
  * halves the DCT factor and resizes after it. `source` is the full image's upright size.
  */
 async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: JpegHeader, source: Size, divisor: number): Promise<DecodedImage> {
