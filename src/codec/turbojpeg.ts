@@ -136,20 +136,30 @@ export function turbo3(): Turbo3 | null {
   return loaded;
 }
 
-/** Where @julusian/jpeg-turbo keeps libturbojpeg for this platform (Linux only), found from the package, not a fixed path. */
-export function libraryPath(): string | null {
-  const pkg = dirname(require.resolve('@julusian/jpeg-turbo'));
-  const musl = process.platform === 'linux' && !(process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
-  const path = join(pkg, 'prebuilds', `jpeg-turbo-${process.platform}-${process.arch}${musl ? '-musl' : ''}`, 'libturbojpeg.so.0');
-  return existsSync(path) ? path : null;
+/**
+ * Where @julusian/jpeg-turbo keeps libturbojpeg for this platform (Linux builds only), found from
+ * the package, not a fixed path: the glibc build, then the musl one.
+ */
+export function libraryPaths(): string[] {
+  const dir = join(dirname(require.resolve('@julusian/jpeg-turbo')), 'prebuilds', `jpeg-turbo-${process.platform}-${process.arch}`);
+  return [dir, `${dir}-musl`].map((d) => join(d, 'libturbojpeg.so.0')).filter((path) => existsSync(path));
 }
 
 function bind(): Bindings {
-  const path = libraryPath();
-  if (!path) throw new Error('no libturbojpeg for this platform');
   const koffi = require('koffi') as typeof import('koffi');
-  const lib = koffi.load(path);
-  // Named types are global to koffi: a second load in the same thread must not redeclare them.
+  // The glibc build fails to load on musl (no libc.so.6) and the musl build is tried next: cheaper
+  // than asking which libc this is (process.report costs ~5 ms).
+  let lib: ReturnType<typeof koffi.load> | null = null;
+  for (const path of libraryPaths()) {
+    try {
+      lib = koffi.load(path);
+      break;
+    } catch {
+      // the next build, if any
+    }
+  }
+  if (!lib) throw new Error('no libturbojpeg loads on this platform');
+  // Anonymous types: koffi keeps named ones in one registry, where a second declaration clashes.
   const scaling = koffi.struct({ num: 'int', denom: 'int' });
   const region = koffi.struct({ x: 'int', y: 'int', w: 'int', h: 'int' });
   const handle = koffi.pointer(koffi.opaque());
@@ -168,7 +178,7 @@ function bind(): Bindings {
 }
 
 function makeTurbo3(tj: Bindings): Turbo3 {
-  // One handle for this thread (each worker loads this module anew), made on first use.
+  // One handle for this thread (each worker loads this module anew), reused by every call.
   let handle: unknown = null;
   const instance = (): unknown => {
     if (handle) return handle;
@@ -226,6 +236,9 @@ function makeTurbo3(tj: Bindings): Turbo3 {
     return { data, width: out.width, height: out.height };
   };
 
+  // Made now, on the first turbo3() call of this thread: a library that loads but cannot make a
+  // handle is one turbo3() says is not there.
+  instance();
   return { readHeader, decode };
 }
 
