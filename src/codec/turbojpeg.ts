@@ -85,8 +85,8 @@ export class UnsupportedJpegError extends Error {}
 /**
  * How far in from a cut edge of a region (in scaled pixels) its pixels equal the full decode's at
  * the same scale: nearer the cut, fancy upsampling lacks the chroma neighbour beyond it and
- * repeats the edge sample instead. Measured (test/turbojpeg.test.ts, and every region of the
- * 61×47 4:2:0 fixture): 4:2:0 at scale 8/8 differs on the pixel next to a cut on any side (by up
+ * repeats the edge sample instead. Measured (test/turbojpeg.test.ts; and on the 61×47 4:2:0
+ * fixture, every width at full height and every top and height at 5 widths): 4:2:0 at scale 8/8 differs on the pixel next to a cut on any side (by up
  * to 27), and on both pixels of a region 2 wide with a cut on its right; 4:2:2 at 2/8–8/8 on the
  * pixel next to a left or right cut (up to 17). 4:2:0 below 8/8 (its chroma is IDCT-scaled to full
  * size, nothing to upsample), 4:2:2 at 1/8, 4:4:4 and grayscale are exact.
