@@ -53,7 +53,7 @@ export interface RemuxOptions {
   format?: OutputFormat;
   /** JPEG/WebP quality, 1–100. Default 90. */
   quality?: number;
-  /** JPEG library. Default 'auto' (libjpeg-turbo, box-reduced for scaled decodes; sharp for the JPEGs it cannot decode). */
+  /** JPEG library. Default 'auto' (libjpeg-turbo, DCT-scaled for scaled decodes; sharp for the JPEGs it cannot decode). */
   codec?: CodecName;
   /** Where the pixel kernels run: `auto` (the first that works of tensorflow on a GPU, webgpu on a hardware adapter, wasm, cpu; it says which and why), `tensorflow` (stock tf ops on `@tensorflow/tfjs-node-gpu`, else `@tensorflow/tfjs-node`, batched), `webgpu` (WGSL on a GPU through Dawn, batched), `wasm` (WASM SIMD where it applies, else TypeScript) or `cpu` (the TypeScript reference). Default 'auto'. */
   backend?: BackendName;

@@ -1,9 +1,11 @@
 import { boxReduce, reducedSize } from '../../kernels/cpu/boxReduce.js';
 import { boxReduceWasm } from '../../kernels/wasm/resampleWasm.js';
 import { RemuxError } from '../errors.js';
+import { DecodeError } from './errors.js';
 import { FULL_SIZE, type Placement, type Size } from '../augment/geometry.js';
 import { isJpeg, readJpegHeader, uprightSize, type JpegHeader } from './jpegHeader.js';
 import { jpegJs, jpegTurbo, sharpLib, type JpegTurbo } from './libraries.js';
+import { scaledSize, turbo3, UnsupportedJpegError, type Turbo3 } from './turbojpeg.js';
 import { applyOrientation } from './orientation.js';
 import { withOwnVipsErrors } from './vipsErrors.js';
 
@@ -32,21 +34,14 @@ export interface DecodedImage extends RgbImage {
   sourceHeight: number;
   /**
    * Where the decoded pixels lie on the full upright image (`FULL_SIZE` for a full-size decode). A
-   * box-reduced decode has scale 1/d, and an offset on an axis that orientation flipped when the
-   * image's last block along it was partial (that block ends up first); sharp's scaled decode
-   * spans the whole image.
+   * reduced libjpeg-turbo decode (DCT-scaled, or box-reduced through the old binding) has scale
+   * 1/d, and an offset on an axis that orientation flipped when the image's last block along it
+   * was partial (that block ends up first); sharp's scaled decode spans the whole image.
    */
   placement: Placement;
 }
 
-/**
- * A failure that is the image's fault, not remux's (it cannot be decoded, or its copies cannot be
- * made or encoded): the row is skipped and recorded.
- */
-export class ImageError extends Error {}
-
-/** An image that cannot be decoded. */
-export class DecodeError extends ImageError {}
+export { DecodeError, ImageError } from './errors.js';
 
 /** Decodes JPEG, PNG, WebP (and what else libvips reads) to upright 8-bit RGB. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
@@ -63,8 +58,21 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
   const divisor = options.divisorFor(upright);
 
   if (options.codec === 'jpeg-js') return decodeWithJpegJs(bytes, header);
+  const rgbLike = header.precision === 8 && (header.components === 3 || header.components === 1);
+  // libjpeg-turbo 3's own API where it loads (accurate IDCT, DCT-scaled decodes), else the binding.
+  const t3 = turbo3();
+  if (t3 && (options.codec === 'jpeg-turbo' || (options.codec === 'auto' && rgbLike))) {
+    try {
+      return decodeWithTurbo3(t3, bytes, header, upright, divisor, options.maxPixels);
+    } catch (error) {
+      // Its DecodeErrors are final: it tolerates the warnings sharp tolerates and refuses the
+      // truncation sharp refuses, so sharp would only say the same again. What it cannot give as
+      // 8-bit RGB (12-bit, CMYK, a scaled lossless JPEG) goes where it went before.
+      if (!(error instanceof UnsupportedJpegError)) throw error;
+    }
+  }
   const turbo = jpegTurbo();
-  const turboCanDoIt = turbo && header.precision === 8 && (header.components === 3 || header.components === 1);
+  const turboCanDoIt = turbo && rgbLike;
   if (options.codec === 'jpeg-turbo' || (options.codec === 'auto' && turboCanDoIt)) {
     if (!turbo) throw new RemuxError('ERR_REMUX_CODEC', '--codec jpeg-turbo: @julusian/jpeg-turbo is not installed or has no build for this platform');
     try {
@@ -79,9 +87,41 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
 }
 
 /**
- * libjpeg-turbo at full size (the binding has no DCT-scaled decode); with `divisor` > 1 then the
- * d×d box average a scaled decode approximates, in stored orientation, before orienting, as a
- * scaled decode and autorotation would. That costs less CPU than sharp's shrink-on-load, which
+ * libjpeg-turbo 3 through turbojpeg.ts, synchronously: with `divisor` > 1 a DCT-scaled decode at
+ * 1/divisor, ceil(size/divisor) as the box reduce below gives, in stored orientation, then turned
+ * upright. `source` is the full image's upright size.
+ */
+function decodeWithTurbo3(t3: Turbo3, bytes: Uint8Array, header: JpegHeader, source: Size, divisor: number, maxPixels: number): DecodedImage {
+  if (!Number.isInteger(8 / divisor)) throw new UnsupportedJpegError(`no DCT scale for a divisor of ${divisor}`);
+  const scaleNum = 8 / divisor;
+  const decoded = t3.decode(bytes, { scaleNum, region: null }, maxPixels);
+  const expected = [scaledSize(header.width, scaleNum), scaledSize(header.height, scaleNum)];
+  if (decoded.width !== expected[0] || decoded.height !== expected[1]) throw new DecodeError(`libjpeg-turbo decoded ${decoded.width}×${decoded.height}, the header says ${expected[0]}×${expected[1]}`);
+  const image = applyOrientation(decoded.data, decoded.width, decoded.height, header.orientation);
+  if (divisor === 1) return upright(image);
+  return { ...image, sourceWidth: source.width, sourceHeight: source.height, placement: reducedPlacement(image, source, header.orientation, divisor) };
+}
+
+/**
+ * Where a decode reduced by `divisor` in stored orientation lies on the full upright image:
+ * orientations that flip the upright x (2, 3, 6, 7) or y (3, 4, 7, 8) axis put the partial last
+ * block (ceil rounding) first, so the pixels start that fraction of a pixel before 0.
+ */
+function reducedPlacement(image: Size, source: Size, orientation: number, divisor: number): Placement {
+  const flipX = [2, 3, 6, 7].includes(orientation);
+  const flipY = [3, 4, 7, 8].includes(orientation);
+  return {
+    scaleX: 1 / divisor,
+    scaleY: 1 / divisor,
+    offsetX: flipX ? image.width - source.width / divisor : 0,
+    offsetY: flipY ? image.height - source.height / divisor : 0,
+  };
+}
+
+/**
+ * The old binding (where turbojpeg.ts cannot load): libjpeg-turbo at full size (the binding has
+ * no DCT-scaled decode); with `divisor` > 1 then the d×d box average a scaled decode
+ * approximates, in stored orientation, before orienting, as a scaled decode and autorotation would. That costs less CPU than sharp's shrink-on-load, which
  * halves the DCT factor and resizes after it. `source` is the full image's upright size.
  */
 async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: JpegHeader, source: Size, divisor: number): Promise<DecodedImage> {
@@ -112,16 +152,7 @@ async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: Jpeg
   }
   const size = reducedSize(width, height, divisor);
   const image = applyOrientation(reduced, size.width, size.height, header.orientation);
-  // Orientations that flip the upright x (2, 3, 6, 7) or y (3, 4, 7, 8) axis put a partial last block first.
-  const flipX = [2, 3, 6, 7].includes(header.orientation);
-  const flipY = [3, 4, 7, 8].includes(header.orientation);
-  const placement = {
-    scaleX: 1 / divisor,
-    scaleY: 1 / divisor,
-    offsetX: flipX ? image.width - source.width / divisor : 0,
-    offsetY: flipY ? image.height - source.height / divisor : 0,
-  };
-  return { ...image, sourceWidth: source.width, sourceHeight: source.height, placement };
+  return { ...image, sourceWidth: source.width, sourceHeight: source.height, placement: reducedPlacement(image, source, header.orientation, divisor) };
 }
 
 /**
