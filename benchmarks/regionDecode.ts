@@ -22,7 +22,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { scaledSize, turbo3, type JpegWindow, type Turbo3 } from '../src/codec/turbojpeg.js';
+import { scaledSize } from '../src/codec/jpegWindow.js';
+import { turbo3, type JpegWindow, type Turbo3 } from '../src/codec/turbojpeg.js';
 import { machine, median } from './common.js';
 
 const require = createRequire(import.meta.url);

@@ -11,7 +11,7 @@ import { encodeImage } from '../src/codec/encode.js';
 import { readJpegHeader } from '../src/codec/jpegHeader.js';
 import { applyOrientation } from '../src/codec/orientation.js';
 
-const options = (codec: CodecName = 'auto', divisor = 1, maxPixels = 89_478_485): DecodeOptions => ({ codec, maxPixels, divisorFor: () => divisor });
+const options = (codec: CodecName = 'auto', divisor = 1, maxPixels = 89_478_485): DecodeOptions => ({ codec, maxPixels, request: { scaleNum: 8 / divisor, box: null } });
 const photo = (path: string) => readFile(`sample/photos/${path}`).then((b) => new Uint8Array(b));
 
 function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { DecodeError } from '../src/codec/decode.js';
-import { REGION_EDGE_MARGIN, scaledSize, TJCS, TJSAMP, turbo3, UnsupportedJpegError, type Turbo3 } from '../src/codec/turbojpeg.js';
+import { scaledSize } from '../src/codec/jpegWindow.js';
+import { REGION_EDGE_MARGIN, TJCS, TJSAMP, turbo3, UnsupportedJpegError, type Turbo3 } from '../src/codec/turbojpeg.js';
 
 /**
  * The fixtures of test/golden/turbojpeg/ (make_fixtures.py): small odd-sized JPEGs cut from a

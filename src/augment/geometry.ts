@@ -4,25 +4,11 @@
  * (j + 0.5, i + 0.5). With this convention a crop, a resize and a flip are exact and compose by
  * plain multiplication.
  */
+// Sizes are the decoder's as much as the ops': one definition, beside where decoded pixels lie.
+export type { Size } from '../codec/jpegWindow.js';
+import type { Size } from '../codec/jpegWindow.js';
+
 export type Mat3 = readonly [number, number, number, number, number, number, number, number, number];
-
-export interface Size {
-  readonly width: number;
-  readonly height: number;
-}
-
-/**
- * Where a decoded image lies on the full-size upright image it was decoded from, per axis:
- * decoded x = source x · scaleX + offsetX (and so for y), in the coordinates above.
- */
-export interface Placement {
-  readonly scaleX: number;
-  readonly scaleY: number;
-  readonly offsetX: number;
-  readonly offsetY: number;
-}
-
-export const FULL_SIZE: Placement = { scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0 };
 
 export const IDENTITY: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 

@@ -2,10 +2,10 @@ import { boxReduce, reducedSize } from '../../kernels/cpu/boxReduce.js';
 import { boxReduceWasm } from '../../kernels/wasm/resampleWasm.js';
 import { RemuxError } from '../errors.js';
 import { DecodeError } from './errors.js';
-import { FULL_SIZE, type Placement, type Size } from '../augment/geometry.js';
 import { isJpeg, readJpegHeader, uprightSize, type JpegHeader } from './jpegHeader.js';
+import { FULL_SIZE, storedWindow, type DecodeRequest, type Placement, type Size } from './jpegWindow.js';
 import { jpegJs, jpegTurbo, sharpLib, type JpegTurbo } from './libraries.js';
-import { scaledSize, turbo3, UnsupportedJpegError, type Turbo3 } from './turbojpeg.js';
+import { REGION_EDGE_MARGIN, turbo3, UnsupportedJpegError, type Turbo3 } from './turbojpeg.js';
 import { applyOrientation } from './orientation.js';
 import { withOwnVipsErrors } from './vipsErrors.js';
 
@@ -17,8 +17,12 @@ export interface DecodeOptions {
   codec: CodecName;
   /** Refuse images with more pixels than this (decompression bombs), like Pillow's limit. */
   maxPixels: number;
-  /** The JPEG down-scale divisor (1, 2, 4 or 8) the pipeline allows for this upright size. */
-  divisorFor: (upright: Size) => number;
+  /**
+   * For a JPEG: the DCT scale to decode at and the box of the upright image that is needed (a
+   * decoder that cannot crop decodes all of it; one that cannot scale by eighths reduces by the
+   * largest power of two within the scale); null for the whole image at full size.
+   */
+  request: DecodeRequest | null;
 }
 
 /** An RGB image, `height × width × 3` bytes. */
@@ -33,10 +37,11 @@ export interface DecodedImage extends RgbImage {
   sourceWidth: number;
   sourceHeight: number;
   /**
-   * Where the decoded pixels lie on the full upright image (`FULL_SIZE` for a full-size decode). A
-   * reduced libjpeg-turbo decode (DCT-scaled, or box-reduced through the old binding) has scale
-   * 1/d, and an offset on an axis that orientation flipped when the image's last block along it
-   * was partial (that block ends up first); sharp's scaled decode spans the whole image.
+   * Where the decoded pixels lie on the full upright image (`FULL_SIZE` for a full-size decode of
+   * all of it). A libjpeg-turbo decode at scale n/8 (DCT-scaled, or box-reduced through the old
+   * binding) has scale n/8, an offset where it is a region, and one on an axis that orientation
+   * flipped when the image's last block along it was partial (that block ends up first); sharp's
+   * scaled decode spans the whole image.
    */
   placement: Placement;
 }
@@ -55,7 +60,9 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
   if (!header) throw new DecodeError('not a valid JPEG: no frame header before the first scan');
   checkPixels(header.width, header.height, options.maxPixels);
   const upright = uprightSize(header);
-  const divisor = options.divisorFor(upright);
+  const request = options.request ?? { scaleNum: 8, box: null };
+  // What the decoders without eighths do instead: a power-of-two reduction within the scale.
+  const divisor = [8, 4, 2].find((d) => d * request.scaleNum <= 8) ?? 1;
 
   if (options.codec === 'jpeg-js') return decodeWithJpegJs(bytes, header);
   const rgbLike = header.precision === 8 && (header.components === 3 || header.components === 1);
@@ -63,7 +70,7 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
   const t3 = turbo3();
   if (t3 && (options.codec === 'jpeg-turbo' || (options.codec === 'auto' && rgbLike))) {
     try {
-      return decodeWithTurbo3(t3, bytes, header, upright, divisor, options.maxPixels);
+      return decodeWithTurbo3(t3, bytes, header, request, options.maxPixels);
     } catch (error) {
       // Its DecodeErrors are final: it tolerates the warnings sharp tolerates and refuses the
       // truncation sharp refuses, so sharp would only say the same again. What it cannot give as
@@ -87,35 +94,17 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
 }
 
 /**
- * libjpeg-turbo 3 through turbojpeg.ts, synchronously: with `divisor` > 1 a DCT-scaled decode at
- * 1/divisor, ceil(size/divisor) as the box reduce below gives, in stored orientation, then turned
- * upright. `source` is the full image's upright size.
+ * libjpeg-turbo 3 through turbojpeg.ts, synchronously: the stored region the request needs at its
+ * DCT scale, then turned upright; its placement says where it lies on the full upright image.
  */
-function decodeWithTurbo3(t3: Turbo3, bytes: Uint8Array, header: JpegHeader, source: Size, divisor: number, maxPixels: number): DecodedImage {
-  if (!Number.isInteger(8 / divisor)) throw new UnsupportedJpegError(`no DCT scale for a divisor of ${divisor}`);
-  const scaleNum = 8 / divisor;
-  const decoded = t3.decode(bytes, { scaleNum, region: null }, maxPixels);
-  const expected = [scaledSize(header.width, scaleNum), scaledSize(header.height, scaleNum)];
-  if (decoded.width !== expected[0] || decoded.height !== expected[1]) throw new DecodeError(`libjpeg-turbo decoded ${decoded.width}×${decoded.height}, the header says ${expected[0]}×${expected[1]}`);
+function decodeWithTurbo3(t3: Turbo3, bytes: Uint8Array, header: JpegHeader, request: DecodeRequest, maxPixels: number): DecodedImage {
+  // The iMCU width (a crop's left edge lies on it) is libjpeg's to know; unusual sampling: no crop.
+  const mcuWidth = request.box ? t3.readHeader(bytes).mcuWidth : 0;
+  const window = storedWindow({ ...header, mcuWidth }, mcuWidth ? request : { ...request, box: null }, REGION_EDGE_MARGIN);
+  const decoded = t3.decode(bytes, { scaleNum: window.scaleNum, region: window.region }, maxPixels);
   const image = applyOrientation(decoded.data, decoded.width, decoded.height, header.orientation);
-  if (divisor === 1) return upright(image);
-  return { ...image, sourceWidth: source.width, sourceHeight: source.height, placement: reducedPlacement(image, source, header.orientation, divisor) };
-}
-
-/**
- * Where a decode reduced by `divisor` in stored orientation lies on the full upright image:
- * orientations that flip the upright x (2, 3, 6, 7) or y (3, 4, 7, 8) axis put the partial last
- * block (ceil rounding) first, so the pixels start that fraction of a pixel before 0.
- */
-function reducedPlacement(image: Size, source: Size, orientation: number, divisor: number): Placement {
-  const flipX = [2, 3, 6, 7].includes(orientation);
-  const flipY = [3, 4, 7, 8].includes(orientation);
-  return {
-    scaleX: 1 / divisor,
-    scaleY: 1 / divisor,
-    offsetX: flipX ? image.width - source.width / divisor : 0,
-    offsetY: flipY ? image.height - source.height / divisor : 0,
-  };
+  const source = uprightSize(header);
+  return { ...image, sourceWidth: source.width, sourceHeight: source.height, placement: window.placement };
 }
 
 /**
@@ -152,7 +141,7 @@ async function decodeWithTurbo(turbo: JpegTurbo, bytes: Uint8Array, header: Jpeg
   }
   const size = reducedSize(width, height, divisor);
   const image = applyOrientation(reduced, size.width, size.height, header.orientation);
-  return { ...image, sourceWidth: source.width, sourceHeight: source.height, placement: reducedPlacement(image, source, header.orientation, divisor) };
+  return { ...image, sourceWidth: source.width, sourceHeight: source.height, placement: storedWindow({ ...header, mcuWidth: 0 }, { scaleNum: 8 / divisor, box: null }, 0).placement };
 }
 
 /**

@@ -3,7 +3,7 @@
  * exists, so that the rows in flight can be bounded by their pixels (`--memory`) instead of their
  * compressed bytes: a 1.7 MB PNG can decode to 81 megapixels.
  */
-import type { Size } from '../augment/geometry.js';
+import type { Size } from './jpegWindow.js';
 import { readJpegHeader, uprightSize } from './jpegHeader.js';
 
 /**

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DecodeError } from './errors.js';
+import { scaledSize } from './jpegWindow.js';
 
 /**
  * libjpeg-turbo 3's TurboJPEG API (tj3*), called through koffi. @julusian/jpeg-turbo ships the
@@ -92,11 +93,6 @@ export class UnsupportedJpegError extends Error {}
  * size, nothing to upsample), 4:2:2 at 1/8, 4:4:4 and grayscale are exact.
  */
 export const REGION_EDGE_MARGIN = 2;
-
-/** ceil(size * scaleNum / 8), libjpeg's TJSCALED. */
-export function scaledSize(size: number, scaleNum: number): number {
-  return Math.ceil((size * scaleNum) / 8);
-}
 
 /** Whether `decode` can give this JPEG as 8-bit RGB through `window` (else UnsupportedJpegError). */
 export function decodableAsRgb(header: TurboHeader, window: JpegWindow = FULL): boolean {
