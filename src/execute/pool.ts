@@ -4,6 +4,7 @@ import { addStageTime, noStageTime, type StageSeconds } from '../util/stageTime.
 import { ImageError, type RgbImage } from '../codec/decode.js';
 import type { AugmentedCopy, DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { newVipsLock } from '../codec/vipsErrors.js';
+import type { RowGroupRequest } from '../source/rowGroups.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
 
@@ -102,6 +103,13 @@ export class WorkerPool {
     const response = await this.send({ id: this.nextId++, kind: 'encode', image, params }, [image.data.buffer as ArrayBuffer]);
     if (!('copies' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered an encode task without bytes');
     return response.copies[0];
+  }
+
+  /** Decodes a row group of a local parquet source into an Arrow IPC stream (see `source/rowGroups.ts`). */
+  async readRowGroup(group: RowGroupRequest): Promise<Uint8Array> {
+    const response = await this.send({ id: this.nextId++, kind: 'read', group }, []);
+    if (!('ipc' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a read task without a row group');
+    return response.ipc;
   }
 
   /** Sends a task to the worker with the fewest tasks in flight. */

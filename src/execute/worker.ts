@@ -16,8 +16,11 @@ import { useSingleThreadedSharp } from '../codec/libraries.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { useVipsLock } from '../codec/vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
+import { readRowGroupOfPath } from '../source/rowGroups.js';
 
-type Success = Extract<WorkerResponse, { ok: true }>;
+/** What `handle` answers: a row's work (a `read` answers an IPC stream). */
+type Success = Exclude<Extract<WorkerResponse, { ok: true }>, { ipc: Uint8Array }>;
+type RowRequest = Exclude<WorkerRequest, { kind: 'read' }>;
 type Stage = 'decode' | 'augment' | 'encode';
 
 const init = workerData as WorkerInit;
@@ -51,18 +54,35 @@ let stopping = false;
 const port = parentPort!;
 port.on('message', (request: WorkerRequest | WorkerStop) => {
   if (request.kind === 'stop') return void stop();
+  if (request.kind === 'read') return void track(read(request));
   const task: Task = { stage: request.kind === 'encode' ? 'encode' : 'decode', decodedBytes: 0 };
-  const done = handle(request, task)
+  track(handle(request, task)
     .then(
       (response) => port.postMessage(response, transferables(response)),
       (error: unknown) => port.postMessage({ id: request.id, ...failure(error, task.stage) } satisfies WorkerResponse),
     )
     .finally(() => {
       if (task.decodedBytes > COLLECT_AFTER_BYTES) collectGarbage();
-    });
+    }));
+});
+
+function track(done: Promise<void>): void {
   running.add(done);
   void done.finally(() => running.delete(done));
-});
+}
+
+/**
+ * A source row group, decoded here so that the main thread only parses its IPC stream; a failure
+ * is the source's, not an image's. Its time is the main thread's wait in `read` (stageSeconds).
+ */
+async function read(request: Extract<WorkerRequest, { kind: 'read' }>): Promise<void> {
+  try {
+    const ipc = ownBuffer(await readRowGroupOfPath(request.group));
+    port.postMessage({ id: request.id, ok: true, ipc, seconds: {} } satisfies WorkerResponse, [ipc.buffer as ArrayBuffer]);
+  } catch (error) {
+    port.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), badInput: false } satisfies WorkerResponse);
+  }
+}
 
 /**
  * Whatever fails while one image is decoded, augmented or encoded (a codec's error, a kernel's
@@ -89,7 +109,7 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 
-async function handle(request: WorkerRequest, task: Task): Promise<Success> {
+async function handle(request: RowRequest, task: Task): Promise<Success> {
   if (request.kind === 'encode') {
     const start = performance.now();
     const bytes = own(await encodeImage(request.image, init.encode));
@@ -122,6 +142,11 @@ function transferables(response: Success): ArrayBuffer[] {
   if ('decoded' in response) return [response.decoded.image.data.buffer as ArrayBuffer];
   if ('augmented' in response) return response.augmented.map((c) => c.data.buffer as ArrayBuffer);
   return response.copies.map((c) => c.bytes.buffer as ArrayBuffer);
+}
+
+/** `bytes` if it is a whole buffer of its own (transferable as it is), else a copy. */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer) ? bytes : own(bytes);
 }
 
 /** Codecs may return views into shared or external memory: copy into a transferable buffer. */

@@ -1,5 +1,6 @@
 import type { Field } from 'apache-arrow';
 import type { RetryPolicy } from './http.js';
+import type { RowGroupReader } from './rowGroups.js';
 
 /** One row of the source, as the pipeline sees it. */
 export interface SourceRow {
@@ -43,9 +44,10 @@ export interface Source {
   /**
    * Rows in source order, a chunk (a parquet row group, or a few files) at a time, from
    * `fromIndex` (default 0) on: rows before it are not yielded, and what lies wholly before it (a
-   * row group, a file) is not read at all.
+   * row group, a file) is not read at all. A local parquet source has `reader` (the worker
+   * threads) decode its row groups; the other sources read where they are called.
    */
-  chunks(fromIndex?: number): AsyncIterable<SourceRow[]>;
+  chunks(fromIndex?: number, reader?: RowGroupReader): AsyncIterable<SourceRow[]>;
 }
 
 export interface SourceOptions {
