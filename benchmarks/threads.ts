@@ -5,12 +5,12 @@
  * MARGINAL: a run over 4× the rows minus a run over 1×, divided by the images between them, so
  * start-up, shutdown and the last samples lost to a thread's exit cancel. Medians of R rounds with
  * their spread (min–max); with `--before DIR` the build in DIR runs in the same rounds.
- *   npm run build && node dist/benchmarks/threads.js <photo dir> [--copies 10] [--rounds 3] [--workers 2,16] [--backends wasm] [--webgpu-copies 1] [--before DIR] [--keep]
+ *   npm run build && node dist/benchmarks/threads.js <photo dir> [--copies 10] [--rounds 3] [--workers 2,16] [--backends wasm] [--webgpu-copies 1] [--before DIR] [--ranks 3] [--keep]
  * The set is "places512": every photo of the folder resized so its shorter side is 512, JPEG q90,
  * the photos repeated `--copies` times (1×) and 4 × `--copies` times (4×) into Hugging Face style
  * parquet; the job is `--preset imagenet-train` (RandomResizedCrop 224, flip, ColorJitter → JPEG q90).
  * Node names every thread "node" (workers, libuv's pool, V8's platform threads): besides the main
- * thread, each name reports its threads' sum and its three busiest. Issue 13's goal: no thread
+ * thread, each name reports its threads' sum and its `--ranks` busiest. Issue 13's goal: no thread
  * whose work does not divide among --workers above 5% of the process's CPU per image.
  */
 import { spawn } from 'node:child_process';
@@ -34,6 +34,7 @@ const { values, positionals } = parseArgs({
     'webgpu-copies': { type: 'string', default: '1' },
     before: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    ranks: { type: 'string', default: '3' },
   },
 });
 const [photoDir] = positionals;
@@ -112,7 +113,7 @@ function marginal(small: RunThreads, large: RunThreads): Map<string, number> {
     const before = small.groups.get(name);
     out.set(`"${name}" ×${list.length}, all`, (sum(list) - sum(before)) / images);
     // Threads have no identity across runs: the busiest against the busiest, and so on.
-    for (let rank = 0; rank < Math.min(3, list.length); rank++) out.set(`"${name}" #${rank + 1}`, (list[rank] - (before?.[rank] ?? 0)) / images);
+    for (let rank = 0; rank < Math.min(Number(values.ranks), list.length); rank++) out.set(`"${name}" #${rank + 1}`, (list[rank] - (before?.[rank] ?? 0)) / images);
   }
   const total = (r: RunThreads) => r.main + [...r.groups.values()].reduce((n, l) => n + sum(l), 0);
   out.set('process', (total(large) - total(small)) / images);

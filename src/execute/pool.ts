@@ -4,7 +4,7 @@ import { addStageTime, noStageTime, type StageSeconds } from '../util/stageTime.
 import { ImageError, type RgbImage } from '../codec/decode.js';
 import type { AugmentedCopy, DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { newVipsLock } from '../codec/vipsErrors.js';
-import type { RowGroupRequest } from '../source/rowGroups.js';
+import type { RowGroupData, RowGroupRequest } from '../source/rowGroups.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
 
@@ -72,28 +72,28 @@ export class WorkerPool {
   }
 
   /**
-   * Decodes, augments and encodes one source image. The bytes are copied (the source's buffer is
-   * shared with other rows); an `ImageError` means the image is at fault.
+   * Decodes, augments and encodes one source image, whose bytes move to the worker (see
+   * `movable`); an `ImageError` means the image is at fault.
    */
   async remux(bytes: Uint8Array, sourceIndex: number): Promise<EncodedCopy[]> {
-    const own = bytes.slice();
-    const response = await this.send({ id: this.nextId++, kind: 'remux', bytes: own, sourceIndex }, [own.buffer]);
+    const own = movable(bytes);
+    const response = await this.send({ id: this.nextId++, kind: 'remux', bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
     if (!('copies' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a remux task without bytes');
     return response.copies;
   }
 
   /** Decodes one source image and plans its copies (batched backends); same errors as `remux`. */
   async decode(bytes: Uint8Array, sourceIndex: number): Promise<DecodedSample> {
-    const own = bytes.slice();
-    const response = await this.send({ id: this.nextId++, kind: 'decode', bytes: own, sourceIndex }, [own.buffer]);
+    const own = movable(bytes);
+    const response = await this.send({ id: this.nextId++, kind: 'decode', bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
     if (!('decoded' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a decode task without pixels');
     return response.decoded;
   }
 
   /** Decodes and augments one source image on the CPU; its copies' pixels come back (same errors as `remux`). */
   async augment(bytes: Uint8Array, sourceIndex: number): Promise<AugmentedCopy[]> {
-    const own = bytes.slice();
-    const response = await this.send({ id: this.nextId++, kind: 'augment', bytes: own, sourceIndex }, [own.buffer]);
+    const own = movable(bytes);
+    const response = await this.send({ id: this.nextId++, kind: 'augment', bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
     if (!('augmented' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered an augment task without pixels');
     return response.augmented;
   }
@@ -105,11 +105,11 @@ export class WorkerPool {
     return response.copies[0];
   }
 
-  /** Decodes a row group of a local parquet source into an Arrow IPC stream (see `source/rowGroups.ts`). */
-  async readRowGroup(group: RowGroupRequest): Promise<Uint8Array> {
+  /** Reads a row group of a local parquet source (see `source/rowGroups.ts`). */
+  async readRowGroup(group: RowGroupRequest): Promise<RowGroupData> {
     const response = await this.send({ id: this.nextId++, kind: 'read', group }, []);
-    if (!('ipc' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a read task without a row group');
-    return response.ipc;
+    if (!('rows' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a read task without a row group');
+    return response.rows;
   }
 
   /** Sends a task to the worker with the fewest tasks in flight. */
@@ -141,4 +141,14 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => s.exited));
     openPools.delete(this);
   }
+}
+
+/**
+ * Bytes to send a worker: a whole buffer of their own moves there as it is (a parquet source's
+ * rows, which the workers read: `source/rowGroups.ts`), and is gone from the row afterwards;
+ * a view into a larger buffer, shared with other rows, is copied.
+ */
+function movable(bytes: Uint8Array): Uint8Array {
+  const whole = bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole ? bytes : bytes.slice();
 }

@@ -3,7 +3,7 @@ import type { StepSpec } from '../augment/op.js';
 import type { SamplePlan } from '../augment/pipeline.js';
 import type { CodecName, DecodedImage, RgbImage } from '../codec/decode.js';
 import type { EncodeOptions } from '../codec/encode.js';
-import type { RowGroupRequest } from '../source/rowGroups.js';
+import type { RowGroupData, RowGroupRequest } from '../source/rowGroups.js';
 import type { StageSeconds } from '../util/stageTime.js';
 import type { VipsLock } from '../codec/vipsErrors.js';
 
@@ -68,6 +68,6 @@ export type WorkerResponse =
   | { id: number; ok: true; copies: EncodedCopy[]; seconds: Partial<StageSeconds> }
   | { id: number; ok: true; decoded: DecodedSample; seconds: Partial<StageSeconds> }
   | { id: number; ok: true; augmented: AugmentedCopy[]; seconds: Partial<StageSeconds> }
-  | { id: number; ok: true; ipc: Uint8Array; seconds: Partial<StageSeconds> }
+  | { id: number; ok: true; rows: RowGroupData; seconds: Partial<StageSeconds> }
   /** `badInput`: the image itself is at fault (skip the row, recording `error`), not remux. */
   | { id: number; ok: false; error: string; badInput: boolean };

@@ -13,13 +13,14 @@ import { RemuxError } from '../errors.js';
 import { decodeImage, ImageError, type DecodeOptions } from '../codec/decode.js';
 import { encodeImage } from '../codec/encode.js';
 import { useSingleThreadedSharp } from '../codec/libraries.js';
+import type { RowGroupData } from '../source/rowGroups.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { useVipsLock } from '../codec/vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
-import { readRowGroupOfPath } from '../source/rowGroups.js';
+import { readRowGroupOfPath, rowGroupBuffers } from '../source/rowGroups.js';
 
 /** What `handle` answers: a row's work (a `read` answers an IPC stream). */
-type Success = Exclude<Extract<WorkerResponse, { ok: true }>, { ipc: Uint8Array }>;
+type Success = Exclude<Extract<WorkerResponse, { ok: true }>, { rows: RowGroupData }>;
 type RowRequest = Exclude<WorkerRequest, { kind: 'read' }>;
 type Stage = 'decode' | 'augment' | 'encode';
 
@@ -77,8 +78,8 @@ function track(done: Promise<void>): void {
  */
 async function read(request: Extract<WorkerRequest, { kind: 'read' }>): Promise<void> {
   try {
-    const ipc = ownBuffer(await readRowGroupOfPath(request.group));
-    port.postMessage({ id: request.id, ok: true, ipc, seconds: {} } satisfies WorkerResponse, [ipc.buffer as ArrayBuffer]);
+    const rows = await readRowGroupOfPath(request.group);
+    port.postMessage({ id: request.id, ok: true, rows, seconds: {} } satisfies WorkerResponse, rowGroupBuffers(rows));
   } catch (error) {
     port.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), badInput: false } satisfies WorkerResponse);
   }
@@ -142,11 +143,6 @@ function transferables(response: Success): ArrayBuffer[] {
   if ('decoded' in response) return [response.decoded.image.data.buffer as ArrayBuffer];
   if ('augmented' in response) return response.augmented.map((c) => c.data.buffer as ArrayBuffer);
   return response.copies.map((c) => c.bytes.buffer as ArrayBuffer);
-}
-
-/** `bytes` if it is a whole buffer of its own (transferable as it is), else a copy. */
-function ownBuffer(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer) ? bytes : own(bytes);
 }
 
 /** Codecs may return views into shared or external memory: copy into a transferable buffer. */

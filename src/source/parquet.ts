@@ -8,7 +8,7 @@ import { readingInWasm } from '../util/wasmCrash.js';
 import { expandGlob, hasGlob, listFiles, statOrNull } from './files.js';
 import { imageRootOf, maxImageFileBytes, readReferencedImages } from './imagePaths.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow, type GroupToRead } from './parquetRows.js';
-import { readRowGroupIpc, type RowGroupReader } from './rowGroups.js';
+import { readRowGroup, type RowGroupData, type RowGroupReader } from './rowGroups.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
 import { isSplitName, selectSplit, splitOfPath } from './splits.js';
 import { prefetchOne } from '../util/stream.js';
@@ -110,12 +110,12 @@ export async function openParquetSource(spec: string | string[], options: Source
   /** One row group's rows, decoded by `reader` (a worker thread) when given, else on this thread. */
   async function readGroup({ file: f, group, sourceStart, fileRowStart, rows: count, skip }: GroupToRead, reader: RowGroupReader | undefined): Promise<SourceRow[]> {
     const file = files[f];
-    let table;
+    let data: RowGroupData;
     try {
-      if (reader) table = tableFromIPC(await reader({ path: file.path, group, columns }));
+      if (reader) data = await reader({ path: file.path, group, columns, imageColumn });
       else {
         readingInWasm(`source ${file.display}: row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1})`);
-        table = tableFromIPC(await readRowGroupIpc(file.file, group, columns));
+        data = await readRowGroup(file.file, { group, columns, imageColumn });
         readingInWasm(null);
       }
     } catch (error) {
@@ -123,7 +123,8 @@ export async function openParquetSource(spec: string | string[], options: Source
     }
     // Every read of this file is done (the next ones are of later files).
     if (group === file.rowGroups.length - 1) file.file.free();
-    const images = table.getChild(imageColumn)!;
+    const { images } = data;
+    const table = tableFromIPC(data.others);
     const labels = labelColumn ? table.getChild(labelColumn) : null;
     const kept = options.keepColumns.map((c) => [c, table.getChild(c)!] as const);
     const rows: SourceRow[] = [];
@@ -131,8 +132,7 @@ export async function openParquetSource(spec: string | string[], options: Source
     for (let i = skip; i < images.length; i++) {
       const keep: Record<string, unknown> = {};
       for (const [name, vector] of kept) keep[name] = vector.get(i);
-      const image = images.get(i);
-      const { row, pathToRead } = sourceRow(image, isStruct, labels?.get(i), labelNames, keep, file.display, sourceStart + i, fileRowStart + i);
+      const { row, pathToRead } = sourceRow(images[i], isStruct, labels?.get(i), labelNames, keep, file.display, sourceStart + i, fileRowStart + i);
       if (pathToRead !== null) referenced.push({ row, path: pathToRead });
       rows.push(row);
     }
