@@ -9,8 +9,9 @@
  * The set is "places512": every photo of the folder resized so its shorter side is 512, JPEG q90,
  * the photos repeated `--copies` times (1×) and 4 × `--copies` times (4×) into Hugging Face style
  * parquet; the job is `--preset imagenet-train` (RandomResizedCrop 224, flip, ColorJitter → JPEG q90).
- * Node names every thread "node" (workers, libuv's pool, V8's platform threads): besides the main
- * thread, each name reports its threads' sum and its `--ranks` busiest. Issue 13's goal: no thread
+ * remux names its threads (src/util/threadName.ts: "remux-worker", "remux-shards"); the others are
+ * "node" (libuv's pool, V8's platform threads), and so is every thread of a build that names none.
+ * Besides the main thread, each name reports its threads' sum and its `--ranks` busiest. Issue 13's goal: no thread
  * whose work does not divide among --workers above 5% of the process's CPU per image.
  */
 import { spawn } from 'node:child_process';

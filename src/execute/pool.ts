@@ -112,10 +112,18 @@ export class WorkerPool {
     return response.rows;
   }
 
-  /** Sends a task to the worker with the fewest tasks in flight. */
+  /**
+   * Sends a task to the worker with the fewest tasks in flight; among equals, the search starts
+   * one further each time, so that ties (every worker full, at 16 workers nearly always) do not
+   * all go to the first worker, which would then also read most row groups.
+   */
   private send(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<Success> {
     if (this.failure) return Promise.reject(this.failure);
-    const slot = this.slots.reduce((best, s) => (s.pending.size < best.pending.size ? s : best));
+    let slot = this.slots[request.id % this.slots.length];
+    for (let i = 1; i < this.slots.length; i++) {
+      const other = this.slots[(request.id + i) % this.slots.length];
+      if (other.pending.size < slot.pending.size) slot = other;
+    }
     return new Promise((resolve, reject) => {
       slot.pending.set(request.id, { resolve, reject });
       slot.worker.postMessage(request, transfer);

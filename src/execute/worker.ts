@@ -17,6 +17,7 @@ import type { RowGroupData } from '../source/rowGroups.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { useVipsLock } from '../codec/vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
+import { nameThread } from '../util/threadName.js';
 import { readRowGroupOfPath, rowGroupBuffers } from '../source/rowGroups.js';
 
 /** What `handle` answers: a row's work (a `read` answers an IPC stream). */
@@ -29,6 +30,7 @@ const init = workerData as WorkerInit;
 const steps = parsePipeline(init.pipeline, { size: 1, maxPixels: init.maxPixels });
 const decodeOptions: DecodeOptions = { codec: init.codec, maxPixels: init.maxPixels, divisorFor: (size) => decodeDivisor(steps, size) };
 useSingleThreadedSharp();
+nameThread('remux-worker');
 useVipsLock(init.vipsLock);
 
 /**

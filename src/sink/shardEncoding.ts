@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Data, type Schema } from 'apache-arrow';
+import { DataType, Struct, type Binary, type Utf8, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Data, type Schema } from 'apache-arrow';
 import { Compression, EnabledStatistics, Table as WasmTable, WriterPropertiesBuilder } from 'parquet-wasm/node';
 import type { ImageCompression } from '../options.js';
 import { writeFault } from '../util/faults.js';
@@ -73,6 +73,7 @@ export function toWasmBatches(schema: Schema, rows: OutputRow[]): unknown[] {
   const children = schema.fields.map((field) => {
     // The schema crossed threads as IPC: `--format raw`'s image column is known by its list type.
     if (field.name === 'image' && DataType.isList(field.type)) return rawPixels(rows);
+    if (field.name === 'image' && DataType.isStruct(field.type)) return encodedImages(field.type, rows);
     const builder = makeBuilder({ type: field.type, nullValues: [null, undefined] });
     const isStruct = DataType.isStruct(field.type);
     for (const row of rows) builder.append(valueOf(field.name, isStruct, row));
@@ -81,6 +82,25 @@ export function toWasmBatches(schema: Schema, rows: OutputRow[]): unknown[] {
   const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
   const ipc = tableToIPC(new Table([new RecordBatch(schema, data)]), 'stream');
   return WasmTable.fromIPCStream(ipc).recordBatches();
+}
+
+/**
+ * The encoded images as Hugging Face's `struct<bytes, path>`, laid out at once (one values buffer
+ * each, offsets from the sizes) rather than appended a row at a time to a builder, which grows and
+ * copies its buffers: the image bytes are most of what a row group holds.
+ */
+function encodedImages(type: Struct, rows: OutputRow[]): Data {
+  const [bytesType, pathType] = type.children.map((c) => c.type) as [Binary, Utf8];
+  const packed = (parts: Uint8Array[]) => {
+    const valueOffsets = new Int32Array(parts.length + 1);
+    parts.forEach((part, i) => (valueOffsets[i + 1] = valueOffsets[i] + part.byteLength));
+    const data = new Uint8Array(valueOffsets[parts.length]);
+    parts.forEach((part, i) => data.set(part, valueOffsets[i]));
+    return { length: parts.length, nullCount: 0, valueOffsets, data };
+  };
+  const bytes = makeData({ type: bytesType, ...packed(rows.map((r) => r.image)) });
+  const paths = makeData({ type: pathType, ...packed(rows.map((r) => Buffer.from(r.path))) });
+  return makeData({ type, length: rows.length, nullCount: 0, children: [bytes, paths] });
 }
 
 /**

@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { tableFromIPC } from 'apache-arrow';
 import { transformParquetStream } from 'parquet-wasm/node';
 import type { OutputRow } from './shardWriter.js';
+import { nameThread } from '../util/threadName.js';
 import { toWasmBatches, writeAll, writerProperties, type ShardEncoding } from './shardEncoding.js';
 
 /** What the thread starts with: the encoding, its schema as an empty IPC stream (a `Schema` does not cross threads). */
@@ -23,6 +24,7 @@ export type FromShardThread = { kind: 'pulled' } | { kind: 'written'; bytes: num
 const init = workerData as ShardThreadInit;
 const encoding: ShardEncoding = { ...init, schema: tableFromIPC(init.schemaIpc).schema };
 const port = parentPort!;
+nameThread('remux-shards');
 
 /** The open shard's row groups not yet taken by parquet-wasm; `null` ends the shard. */
 let waiting: Array<OutputRow[] | null> = [];
