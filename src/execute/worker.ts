@@ -18,7 +18,6 @@ import type { WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './pr
 import { useVipsLock } from '../codec/vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
 import { nameThread } from '../util/threadName.js';
-import { readRowGroupOfPath, rowGroupBuffers } from '../source/rowGroups.js';
 
 /** What `handle` answers: a row's work (a `read` answers an IPC stream). */
 type Success = Exclude<Extract<WorkerResponse, { ok: true }>, { rows: RowGroupData }>;
@@ -80,6 +79,8 @@ function track(done: Promise<void>): void {
  */
 async function read(request: Extract<WorkerRequest, { kind: 'read' }>): Promise<void> {
   try {
+    // Loaded on the first read: parquet-wasm compiles its WASM when imported, which a worker of a folder source never needs.
+    const { readRowGroupOfPath, rowGroupBuffers } = await import('../source/rowGroups.js');
     const rows = await readRowGroupOfPath(request.group);
     port.postMessage({ id: request.id, ok: true, rows, seconds: {} } satisfies WorkerResponse, rowGroupBuffers(rows));
   } catch (error) {
