@@ -1,7 +1,8 @@
 /**
  * A worker thread: decodes a source image at the reduced scale the pipeline allows, augments its
  * copies with the CPU kernels and encodes them; only compressed bytes cross threads. For a
- * batched (GPU) backend it decodes and plans (`decode`) and encodes (`encode`) separately.
+ * batched (GPU) backend it decodes and plans (`decode`) and encodes (`encode`) separately. A few
+ * workers also read a local parquet source's row groups (`read`, see `WorkerPool.readRowGroup`).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -19,7 +20,7 @@ import { useVipsLock } from '../codec/vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
 import { nameThread } from '../util/threadName.js';
 
-/** What `handle` answers: a row's work (a `read` answers an IPC stream). */
+/** What `handle` answers: a row's work (a `read` answers a row group). */
 type Success = Exclude<Extract<WorkerResponse, { ok: true }>, { rows: RowGroupData }>;
 type RowRequest = Exclude<WorkerRequest, { kind: 'read' }>;
 type Stage = 'decode' | 'augment' | 'encode';
@@ -74,8 +75,8 @@ function track(done: Promise<void>): void {
 }
 
 /**
- * A source row group, decoded here so that the main thread only parses its IPC stream; a failure
- * is the source's, not an image's. Its time is the main thread's wait in `read` (stageSeconds).
+ * A source row group, decoded here rather than on the main thread (see `source/rowGroups.ts`); a
+ * failure is the source's, not an image's. Its time is the main thread's wait in `read` (stageSeconds).
  */
 async function read(request: Extract<WorkerRequest, { kind: 'read' }>): Promise<void> {
   try {
