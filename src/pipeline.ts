@@ -231,7 +231,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
 async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<RowResult> {
   if (!row.bytes) return { row, error: row.error ?? 'no image bytes' };
   try {
-    return { row, copies: await pool.remux(row.bytes, row.sourceIndex) };
+    return { row, copies: await pool.remux(row.bytes, row.sourceIndex, row.ownsBytes) };
   } catch (error) {
     if (error instanceof ImageError) return { row, error: error.message };
     throw error;

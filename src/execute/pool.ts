@@ -80,27 +80,27 @@ export class WorkerPool {
   }
 
   /**
-   * Decodes, augments and encodes one source image, whose bytes move to the worker (see
-   * `movable`); an `ImageError` means the image is at fault.
+   * Decodes, augments and encodes one source image; `owned`: its bytes may move to the worker
+   * rather than be copied (see `toSend`). An `ImageError` means the image is at fault.
    */
-  async remux(bytes: Uint8Array, sourceIndex: number): Promise<EncodedCopy[]> {
-    const own = movable(bytes);
+  async remux(bytes: Uint8Array, sourceIndex: number, owned = false): Promise<EncodedCopy[]> {
+    const own = toSend(bytes, owned);
     const response = await this.send({ id: this.nextId++, kind: 'remux', bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
     if (!('copies' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a remux task without bytes');
     return response.copies;
   }
 
   /** Decodes one source image and plans its copies (batched backends); same errors as `remux`. */
-  async decode(bytes: Uint8Array, sourceIndex: number): Promise<DecodedSample> {
-    const own = movable(bytes);
+  async decode(bytes: Uint8Array, sourceIndex: number, owned = false): Promise<DecodedSample> {
+    const own = toSend(bytes, owned);
     const response = await this.send({ id: this.nextId++, kind: 'decode', bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
     if (!('decoded' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a decode task without pixels');
     return response.decoded;
   }
 
   /** Decodes and augments one source image on the CPU; its copies' pixels come back (same errors as `remux`). */
-  async augment(bytes: Uint8Array, sourceIndex: number): Promise<AugmentedCopy[]> {
-    const own = movable(bytes);
+  async augment(bytes: Uint8Array, sourceIndex: number, owned = false): Promise<AugmentedCopy[]> {
+    const own = toSend(bytes, owned);
     const response = await this.send({ id: this.nextId++, kind: 'augment', bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
     if (!('augmented' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered an augment task without pixels');
     return response.augmented;
@@ -160,11 +160,11 @@ export class WorkerPool {
 }
 
 /**
- * Bytes to send a worker: a whole buffer of their own moves there as it is (a parquet source's
- * rows, which the workers read: `source/rowGroups.ts`), and is gone from the row afterwards;
- * a view into a larger buffer, shared with other rows, is copied.
+ * Bytes to send a worker: moved there, and gone from the caller, when the caller says it `owned`
+ * them (a parquet source's rows read by the workers: `SourceRow.ownsBytes`) and they are a whole
+ * buffer; else copied (a view into a buffer shared with other rows, or bytes the caller keeps).
  */
-function movable(bytes: Uint8Array): Uint8Array {
+function toSend(bytes: Uint8Array, owned: boolean): Uint8Array {
   const whole = bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  return whole ? bytes : bytes.slice();
+  return owned && whole ? bytes : bytes.slice();
 }

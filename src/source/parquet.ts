@@ -134,6 +134,8 @@ export async function openParquetSource(spec: string | string[], options: Source
       for (const [name, vector] of kept) keep[name] = vector.get(i);
       const { row, pathToRead } = sourceRow(images[i], isStruct, labels?.get(i), labelNames, keep, file.display, sourceStart + i, fileRowStart + i);
       if (pathToRead !== null) referenced.push({ row, path: pathToRead });
+      // A reader's rows each come with a buffer of their own (see `rowGroups.ts`).
+      if (reader && row.bytes) row.ownsBytes = true;
       rows.push(row);
     }
     if (referenced.length > 0) await readReferencedImages(referenced, file.path, imageFiles);

@@ -12,6 +12,8 @@ export interface SourceRow {
   fileRow: number;
   /** Encoded image bytes; null when the row has none (then `error` says why). */
   bytes: Uint8Array | null;
+  /** `bytes` is a buffer of its own that nothing else holds: it may move to a worker instead of being copied, and is then gone from the row. */
+  ownsBytes?: boolean;
   error?: string;
   label: number | null;
   /** Values of the `--keep-columns`, by name. */
