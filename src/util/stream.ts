@@ -60,11 +60,11 @@ export async function* mapOrdered<T, U>(source: AsyncIterable<T>, concurrency: n
  * `fn` of each item in order, the next one started as soon as the current one is handed out: one
  * row group is read while the consumer works on another, never more.
  */
-export async function* prefetchOne<T, U>(items: T[], fn: (item: T) => Promise<U>): AsyncGenerator<U> {
-  let next = items.length > 0 ? fn(items[0]) : null;
+export async function* prefetchOne<T, U>(items: T[], fn: (item: T, index: number) => Promise<U>): AsyncGenerator<U> {
+  let next = items.length > 0 ? fn(items[0], 0) : null;
   for (let i = 1; next; i++) {
     const current = await next;
-    next = i < items.length ? fn(items[i]) : null;
+    next = i < items.length ? fn(items[i], i) : null;
     next?.catch(() => {}); // awaited on the next turn; a consumer that stops first does not care
     yield current;
   }
