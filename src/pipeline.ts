@@ -24,6 +24,7 @@ import { describePart, errorsFile, shardPrefix, sliceRows } from './sink/slice.j
 import type { PushTarget } from './sink/upload.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
 import { describeSpec } from './source/parquet.js';
+import type { RowGroupReader } from './source/rowGroups.js';
 import { addStageTime, BusyClock, noStageTime, secondsSince, timedIterable, type StageSeconds } from './util/stageTime.js';
 import { mapOrdered } from './util/stream.js';
 
@@ -147,7 +148,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     });
     const errorsPath = `${options.out}/${errorsFile(source.split, slice)}`;
     try {
-      const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end), (s) => (stageSeconds.read += s));
+      const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end, (group) => pool.readRowGroup(group)), (s) => (stageSeconds.read += s));
       const user = augment && { augment, tf: await startTfjs(cpuKernels, backend.tf), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
       const device = backend.run && meteredRunner(backend.run, deviceClock);
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
@@ -230,7 +231,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
 async function remuxRow(pool: WorkerPool, row: SourceRow): Promise<RowResult> {
   if (!row.bytes) return { row, error: row.error ?? 'no image bytes' };
   try {
-    return { row, copies: await pool.remux(row.bytes, row.sourceIndex) };
+    return { row, copies: await pool.remux(row.bytes, row.sourceIndex, row.ownsBytes) };
   } catch (error) {
     if (error instanceof ImageError) return { row, error: error.message };
     throw error;
@@ -245,8 +246,8 @@ async function recordError(path: string, source: Source, row: SourceRow, reason:
 }
 
 /** Source rows `[from, end)`: a slice of the source, or what a resumed run has left of it (the source skips what lies before `from`). */
-async function* rowsFrom(source: Source, from: number, end: number): AsyncGenerator<SourceRow> {
-  for await (const chunk of source.chunks(from)) {
+async function* rowsFrom(source: Source, from: number, end: number, reader: RowGroupReader): AsyncGenerator<SourceRow> {
+  for await (const chunk of source.chunks(from, reader)) {
     for (const row of chunk) {
       if (row.sourceIndex >= end) return;
       yield row;

@@ -61,10 +61,10 @@ async function prepareRow(pool: WorkerPool, row: SourceRow, mode: BatchedOptions
   const who = (copy: number) => ({ sourceIndex: row.sourceIndex, copy, label: row.label });
   try {
     if (mode === 'augment') {
-      const copies = await pool.augment(row.bytes, row.sourceIndex);
+      const copies = await pool.augment(row.bytes, row.sourceIndex, row.ownsBytes);
       return { row, samples: copies.map((c, copy) => ({ data: c.data, size: { width: c.width, height: c.height }, stages: [], params: c.params, ...who(copy) })) };
     }
-    const { image, plans } = await pool.decode(row.bytes, row.sourceIndex);
+    const { image, plans } = await pool.decode(row.bytes, row.sourceIndex, row.ownsBytes);
     return { row, samples: plans.map((plan, copy) => ({ data: image.data, size: { width: image.width, height: image.height }, stages: plan.stages, params: plan.params, ...who(copy) })) };
   } catch (error) {
     if (error instanceof ImageError) return { row, error: error.message };

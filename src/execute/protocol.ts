@@ -3,6 +3,7 @@ import type { StepSpec } from '../augment/op.js';
 import type { SamplePlan } from '../augment/pipeline.js';
 import type { CodecName, DecodedImage, RgbImage } from '../codec/decode.js';
 import type { EncodeOptions } from '../codec/encode.js';
+import type { RowGroupData, RowGroupRequest } from '../source/rowGroups.js';
 import type { StageSeconds } from '../util/stageTime.js';
 import type { VipsLock } from '../codec/vipsErrors.js';
 
@@ -25,13 +26,15 @@ export interface WorkerInit {
  * A task. `remux`: decode one source image, augment its copies, encode them (the CPU backends).
  * The batched (GPU) backends split that in two: `decode` (decode and plan the copies; the
  * pixels come back) and `encode` (one augmented copy). `augment` decodes and augments on the CPU
- * and sends the pixels back, for a user's batch function to run before `encode`.
+ * and sends the pixels back, for a user's batch function to run before `encode`. `read` decodes a
+ * row group of a local parquet source (see `source/rowGroups.ts`).
  */
 export type WorkerRequest =
   | { id: number; kind: 'remux'; bytes: Uint8Array; sourceIndex: number }
   | { id: number; kind: 'decode'; bytes: Uint8Array; sourceIndex: number }
   | { id: number; kind: 'augment'; bytes: Uint8Array; sourceIndex: number }
-  | { id: number; kind: 'encode'; image: RgbImage; params: SamplePlan['params'] };
+  | { id: number; kind: 'encode'; image: RgbImage; params: SamplePlan['params'] }
+  | { id: number; kind: 'read'; group: RowGroupRequest };
 
 /** Asks a worker to end its thread once its native calls in flight are done (see `WorkerPool.close`). */
 export interface WorkerStop {
@@ -65,5 +68,6 @@ export type WorkerResponse =
   | { id: number; ok: true; copies: EncodedCopy[]; seconds: Partial<StageSeconds> }
   | { id: number; ok: true; decoded: DecodedSample; seconds: Partial<StageSeconds> }
   | { id: number; ok: true; augmented: AugmentedCopy[]; seconds: Partial<StageSeconds> }
+  | { id: number; ok: true; rows: RowGroupData; seconds: Partial<StageSeconds> }
   /** `badInput`: the image itself is at fault (skip the row, recording `error`), not remux. */
   | { id: number; ok: false; error: string; badInput: boolean };

@@ -1,7 +1,8 @@
 /**
  * A worker thread: decodes a source image at the reduced scale the pipeline allows, augments its
  * copies with the CPU kernels and encodes them; only compressed bytes cross threads. For a
- * batched (GPU) backend it decodes and plans (`decode`) and encodes (`encode`) separately.
+ * batched (GPU) backend it decodes and plans (`decode`) and encodes (`encode`) separately. A few
+ * workers also read a local parquet source's row groups (`read`, see `WorkerPool.readRowGroup`).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -13,11 +14,15 @@ import { RemuxError } from '../errors.js';
 import { ImageError } from '../codec/decode.js';
 import { encodeImage } from '../codec/encode.js';
 import { useSingleThreadedSharp } from '../codec/libraries.js';
+import type { RowGroupData } from '../source/rowGroups.js';
 import type { WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { useVipsLock } from '../codec/vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
+import { nameThread } from '../util/threadName.js';
 
-type Success = Extract<WorkerResponse, { ok: true }>;
+/** What `handle` answers: a row's work (a `read` answers a row group). */
+type Success = Exclude<Extract<WorkerResponse, { ok: true }>, { rows: RowGroupData }>;
+type RowRequest = Exclude<WorkerRequest, { kind: 'read' }>;
 type Stage = 'decode' | 'augment' | 'encode';
 
 const init = workerData as WorkerInit;
@@ -25,6 +30,7 @@ const init = workerData as WorkerInit;
 const steps = parsePipeline(init.pipeline, { size: 1, maxPixels: init.maxPixels });
 const job: SampleJob = { steps, codec: init.codec, maxPixels: init.maxPixels, seed: init.seed, copies: init.copies };
 useSingleThreadedSharp();
+nameThread('remux-worker');
 useVipsLock(init.vipsLock);
 
 /**
@@ -51,18 +57,37 @@ let stopping = false;
 const port = parentPort!;
 port.on('message', (request: WorkerRequest | WorkerStop) => {
   if (request.kind === 'stop') return void stop();
+  if (request.kind === 'read') return void track(read(request));
   const task: Task = { stage: request.kind === 'encode' ? 'encode' : 'decode', decodedBytes: 0 };
-  const done = handle(request, task)
+  track(handle(request, task)
     .then(
       (response) => port.postMessage(response, transferables(response)),
       (error: unknown) => port.postMessage({ id: request.id, ...failure(error, task.stage) } satisfies WorkerResponse),
     )
     .finally(() => {
       if (task.decodedBytes > COLLECT_AFTER_BYTES) collectGarbage();
-    });
+    }));
+});
+
+function track(done: Promise<void>): void {
   running.add(done);
   void done.finally(() => running.delete(done));
-});
+}
+
+/**
+ * A source row group, decoded here rather than on the main thread (see `source/rowGroups.ts`); a
+ * failure is the source's, not an image's. Its time is the main thread's wait in `read` (stageSeconds).
+ */
+async function read(request: Extract<WorkerRequest, { kind: 'read' }>): Promise<void> {
+  try {
+    // Loaded on the first read: parquet-wasm compiles its WASM when imported, which a worker of a folder source never needs.
+    const { readRowGroupOfPath, rowGroupBuffers } = await import('../source/rowGroups.js');
+    const rows = await readRowGroupOfPath(request.group);
+    port.postMessage({ id: request.id, ok: true, rows, seconds: {} } satisfies WorkerResponse, rowGroupBuffers(rows));
+  } catch (error) {
+    port.postMessage({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), badInput: false } satisfies WorkerResponse);
+  }
+}
 
 /**
  * Whatever fails while one image is decoded, augmented or encoded (a codec's error, a kernel's
@@ -89,7 +114,7 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 
-async function handle(request: WorkerRequest, task: Task): Promise<Success> {
+async function handle(request: RowRequest, task: Task): Promise<Success> {
   if (request.kind === 'encode') {
     const start = performance.now();
     const bytes = own(await encodeImage(request.image, init.encode));

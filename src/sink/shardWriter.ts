@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
-import { DataType, Struct, RecordBatch, Table, makeBuilder, makeData, tableToIPC, type Data, type Schema } from 'apache-arrow';
-import { Compression, EnabledStatistics, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, transformParquetStream, writeParquet } from 'parquet-wasm/node';
+import { Worker } from 'node:worker_threads';
+import { Table, tableToIPC, type Schema } from 'apache-arrow';
+import { ParquetFile, Table as WasmTable, writeParquet } from 'parquet-wasm/node';
 import { RemuxError, messageOf } from '../errors.js';
 import type { ImageCompression } from '../options.js';
-import { crashPoint, writeFault } from '../util/faults.js';
+import { crashPoint } from '../util/faults.js';
 import { syncDirectory } from './output.js';
-import { RAW_IMAGE_TYPE } from './schema.js';
-import { BoundedQueue } from '../util/stream.js';
+import { writerProperties, type ShardEncoding } from './shardEncoding.js';
+import type { FromShardThread, ShardThreadInit, ToShardThread } from './shardThread.js';
 
 /** One output row. */
 export interface OutputRow {
@@ -51,26 +52,29 @@ export interface ShardWriterOptions {
   onCommit?: (shard: ShardInfo, last: { sourceIndex: number; copy: number } | null) => Promise<void>;
 }
 
-/** An open shard: parquet-wasm pulls row groups from `batches` and we write what it returns. */
+/** An open shard: its row groups go to the shard thread, which encodes and writes them. */
 interface OpenShard {
   file: string;
   tmpPath: string;
   rows: number;
   last: OutputRow | null;
-  batches: BoundedQueue<unknown>;
-  written: Promise<{ bytes: number; sha256: string }>;
+  stream: ShardStream;
 }
 
 /**
  * Streams rows into sharded parquet files (`rowGroupSize` rows per row group). A shard is
  * written as `<name>.parquet.tmp`, checked, fsynced, then renamed: a `.parquet` file under
- * `data/` is always complete.
+ * `data/` is always complete. The rows of a row group move to the shard thread, which encodes
+ * and writes them (`shardThread.ts`); this thread decides the row groups and the shards, and
+ * commits each shard (check, rename, journal) in order.
  */
 export class ShardWriter {
   private readonly options: ShardWriterOptions;
   private pending: OutputRow[] = [];
   private shard: OpenShard | null = null;
   private rowsPerShard: number | undefined;
+  /** Started with the first shard, ended by `close` or `abort`. */
+  private thread: Worker | null = null;
   readonly committed: ShardInfo[];
 
   constructor(options: ShardWriterOptions) {
@@ -106,6 +110,7 @@ export class ShardWriter {
   async close(): Promise<ShardInfo[]> {
     if (this.pending.length > 0) await this.flushRowGroup();
     await this.commit();
+    await this.endThread();
     // No rows at all (every image skipped, or --limit 0): one empty shard still gives readers the schema.
     if (this.committed.length === 0) await this.writeEmptyShard();
     return this.committed;
@@ -113,7 +118,7 @@ export class ShardWriter {
 
   private async writeEmptyShard(): Promise<void> {
     const file = `${this.options.prefix}-00000.parquet`;
-    const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(new Table(this.options.schema), 'stream')), this.writerProperties());
+    const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(new Table(this.options.schema), 'stream')), writerProperties(this.options));
     const tmpPath = `${this.options.dir}/${file}.tmp`;
     const handle = await open(tmpPath, 'w');
     try {
@@ -135,42 +140,23 @@ export class ShardWriter {
     await this.options.onCommit?.(info, last && { sourceIndex: last.sourceIndex, copy: last.copy });
   }
 
-  /**
-   * The image column gets the chosen compression (see `IMAGE_COMPRESSIONS`), and no dictionary or
-   * min/max statistics, which over image blobs serve nobody and cost CPU; the other columns, small
-   * and compressible, get zstd, a dictionary and statistics.
-   */
-  private writerProperties() {
-    let builder = new WriterPropertiesBuilder()
-      .setCompression(PARQUET_COMPRESSION[this.options.imageCompression])
-      .setDictionaryEnabled(false)
-      .setStatisticsEnabled(EnabledStatistics.None)
-      .setMaxRowGroupSize(this.options.rowGroupSize)
-      .setCreatedBy('remux')
-      // The Arrow schema's metadata only lands inside ARROW:schema; readers that do not decode
-      // it (DuckDB, hyparquet) find the features in the file's own key-value metadata.
-      .setKeyValueMetadata(new Map([['huggingface', this.options.schema.metadata.get('huggingface')!]]));
-    // A column name here is one path element: it reaches top-level columns, which all but the
-    // image column (and nested kept columns, left at the defaults above) are.
-    for (const field of this.options.schema.fields) {
-      if (field.name === 'image') continue;
-      builder = builder
-        .setColumnCompression(field.name, Compression.ZSTD)
-        .setColumnDictionaryEnabled(field.name, true)
-        .setColumnStatisticsEnabled(field.name, EnabledStatistics.Page);
-    }
-    return builder.build();
-  }
-
   /** Drops the open shard (its `.tmp` file); committed shards stay. */
   async abort(): Promise<void> {
     const shard = this.shard;
     this.shard = null;
     this.pending = [];
-    if (!shard) return;
-    shard.batches.end();
-    await shard.written.catch(() => {});
-    await rm(shard.tmpPath, { force: true });
+    if (shard) {
+      shard.stream.end();
+      await shard.stream.written.catch(() => {});
+      await rm(shard.tmpPath, { force: true });
+    }
+    await this.endThread();
+  }
+
+  private async endThread(): Promise<void> {
+    const thread = this.thread;
+    this.thread = null;
+    await thread?.terminate();
   }
 
   private async flushRowGroup(): Promise<void> {
@@ -184,7 +170,7 @@ export class ShardWriter {
     }
     const shard = this.shard ?? (this.shard = await this.openShard());
     try {
-      await shard.batches.put(toWasmBatches(this.options.schema, rows));
+      await shard.stream.put(rows);
     } catch (error) {
       throw new RemuxError('ERR_REMUX_WRITE', `cannot write shard ${shard.file}: ${messageOf(error)}`);
     }
@@ -196,36 +182,18 @@ export class ShardWriter {
   private async openShard(): Promise<OpenShard> {
     const file = `${this.options.prefix}-${String(this.committed.length).padStart(5, '0')}.parquet`;
     const tmpPath = `${this.options.dir}/${file}.tmp`;
-    const batches = new BoundedQueue<unknown>(1);
-    const props = this.writerProperties();
-    const input = new ReadableStream(
-      {
-        async pull(controller) {
-          const next = await batches.take();
-          if (next === undefined) controller.close();
-          else for (const b of next as unknown[]) controller.enqueue(b);
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    const handle = await open(tmpPath, 'w');
-    // Not awaited here: parquet-wasm pulls the first row group (for the schema) before it returns.
-    const written = transformParquetStream(input, props)
-      .then((output) => writeAll(output, handle))
-      .finally(() => handle.close());
-    // Surfaced when the shard is committed; meanwhile a waiting `put` must not hang.
-    written.catch((error: unknown) => batches.fail(error instanceof Error ? error : new Error(String(error))));
-    return { file, tmpPath, rows: 0, last: null, batches, written };
+    this.thread ??= startShardThread(this.options);
+    return { file, tmpPath, rows: 0, last: null, stream: openShardStream(this.thread, tmpPath) };
   }
 
   private async commit(): Promise<void> {
     const shard = this.shard;
     if (!shard) return;
     this.shard = null;
-    shard.batches.end();
+    shard.stream.end();
     let result: { bytes: number; sha256: string };
     try {
-      result = await shard.written;
+      result = await shard.stream.written;
       await verifyShard(shard.tmpPath, shard.rows, result.bytes);
     } catch (error) {
       await rm(shard.tmpPath, { force: true });
@@ -235,22 +203,70 @@ export class ShardWriter {
   }
 }
 
-/** Writes every chunk with an awaited write (real backpressure), fsyncs, and hashes as it goes. */
-async function writeAll(stream: ReadableStream<Uint8Array>, handle: FileHandle): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-    hash.update(chunk);
-    let offset = 0;
-    while (offset < chunk.byteLength) {
-      writeFault();
-      const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
-      offset += bytesWritten;
-    }
-    bytes += chunk.byteLength;
+function startShardThread(encoding: ShardEncoding): Worker {
+  const init: ShardThreadInit = { schemaIpc: tableToIPC(new Table(encoding.schema), 'stream'), rowGroupSize: encoding.rowGroupSize, imageCompression: encoding.imageCompression };
+  const thread = new Worker(new URL('./shardThread.js', import.meta.url), { workerData: init });
+  // Between shards nothing waits on it: it must not keep the process alive (see `openShardStream`).
+  thread.unref();
+  return thread;
+}
+
+/** Where the open shard's row groups go, and its outcome. */
+interface ShardStream {
+  /** Hands the thread a row group, once it has taken the one before (their images move there). */
+  put(rows: OutputRow[]): Promise<void>;
+  /** No more rows: the thread finishes the file. */
+  end(): void;
+  written: Promise<{ bytes: number; sha256: string }>;
+}
+
+function openShardStream(thread: Worker, tmpPath: string): ShardStream {
+  let unpulled = 0;
+  let wake: (() => void) | null = null;
+  let failure: Error | null = null;
+  thread.ref();
+  const written = new Promise<{ bytes: number; sha256: string }>((resolve, reject) => {
+    const settle = (outcome: () => void) => {
+      thread.off('message', onMessage).off('error', onError).off('exit', onExit);
+      thread.unref();
+      outcome();
+    };
+    const onMessage = (message: FromShardThread) => {
+      if (message.kind === 'pulled') {
+        unpulled--;
+        wake?.();
+      } else if (message.kind === 'written') settle(() => resolve({ bytes: message.bytes, sha256: message.sha256 }));
+      else settle(() => reject(Object.assign(new Error(message.message), message.code ? { code: message.code } : {})));
+    };
+    const onError = (error: Error) => settle(() => reject(error));
+    const onExit = (code: number) => settle(() => reject(new Error(`the shard thread stopped (exit code ${code})`)));
+    thread.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+  // Surfaced when the shard is committed; meanwhile a waiting `put` must not hang.
+  written.catch((error: Error) => {
+    failure = error;
+    wake?.();
+  });
+  thread.postMessage({ kind: 'open', tmpPath } satisfies ToShardThread);
+  return {
+    async put(rows) {
+      while (unpulled > 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      if (failure) throw failure;
+      unpulled++;
+      thread.postMessage({ kind: 'rows', rows } satisfies ToShardThread, ownBuffers(rows));
+    },
+    end: () => thread.postMessage({ kind: 'end' } satisfies ToShardThread),
+    written,
+  };
+}
+
+/** The rows' image buffers that can move to the shard thread rather than be copied: each a whole buffer of its own, once. */
+function ownBuffers(rows: OutputRow[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const { image } of rows) {
+    if (image.buffer instanceof ArrayBuffer && image.byteOffset === 0 && image.byteLength === image.buffer.byteLength) buffers.add(image.buffer);
   }
-  await handle.sync();
-  return { bytes, sha256: hash.digest('hex') };
+  return [...buffers];
 }
 
 /** parquet-wasm ignores errors of its own: read the footer back before trusting the file. */
@@ -266,74 +282,3 @@ async function verifyShard(path: string, rows: number, bytes: number): Promise<v
   }
 }
 
-const PARQUET_COMPRESSION: Record<ImageCompression, Compression> = { zstd: Compression.ZSTD, snappy: Compression.SNAPPY, none: Compression.UNCOMPRESSED };
-
-/** apache-arrow rows → parquet-wasm record batches, through an IPC stream. */
-function toWasmBatches(schema: Schema, rows: OutputRow[]): unknown[] {
-  const children = schema.fields.map((field) => {
-    if (field.type === RAW_IMAGE_TYPE) return rawPixels(rows);
-    const builder = makeBuilder({ type: field.type, nullValues: [null, undefined] });
-    const isStruct = DataType.isStruct(field.type);
-    for (const row of rows) builder.append(valueOf(field.name, isStruct, row));
-    return builder.finish().toVector().data[0];
-  });
-  const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
-  const ipc = tableToIPC(new Table([new RecordBatch(schema, data)]), 'stream');
-  return WasmTable.fromIPCStream(ipc).recordBatches();
-}
-
-/**
- * `--format raw` images as `RAW_IMAGE_TYPE`'s nested lists: the pixels, concatenated, are the values;
- * the offsets (every 3 bytes a pixel, every width pixels a row, every height rows an image) come
- * from each row's size, without handing the builder a number at a time.
- */
-function rawPixels(rows: OutputRow[]): Data {
-  const rowType = RAW_IMAGE_TYPE.children[0].type;
-  const pixelType = rowType.children[0].type;
-  const sizes = rows.map((r) => r.size!);
-  const pixels = sizes.reduce((n, s) => n + s.width * s.height, 0);
-  const bytes = new Uint8Array(pixels * 3);
-  const rowOffsets = new Int32Array(sizes.reduce((n, s) => n + s.height, 0) + 1);
-  const imageOffsets = new Int32Array(rows.length + 1);
-  let [byte, row] = [0, 0];
-  rows.forEach((r, i) => {
-    bytes.set(r.image, byte);
-    byte += r.image.byteLength;
-    for (let y = 0; y < sizes[i].height; y++, row++) rowOffsets[row + 1] = rowOffsets[row] + sizes[i].width;
-    imageOffsets[i + 1] = row;
-  });
-  const values = makeData({ type: pixelType.children[0].type, length: bytes.length, nullCount: 0, data: bytes });
-  const pixelLists = makeData({ type: pixelType, length: pixels, nullCount: 0, valueOffsets: pixelOffsets(pixels), child: values });
-  const rowLists = makeData({ type: rowType, length: rowOffsets.length - 1, nullCount: 0, valueOffsets: rowOffsets, child: pixelLists });
-  return makeData({ type: RAW_IMAGE_TYPE, length: rows.length, nullCount: 0, valueOffsets: imageOffsets, child: rowLists });
-}
-
-/** 0, 3, 6, …: the same for every row group, so made once (a row group of 224² images has 5 M of them) and grown as needed. */
-let pixelOffsetsMade = new Int32Array(1);
-function pixelOffsets(pixels: number): Int32Array {
-  if (pixelOffsetsMade.length <= pixels) pixelOffsetsMade = new Int32Array(pixels + 1).map((_, i) => i * 3);
-  return pixelOffsetsMade.subarray(0, pixels + 1);
-}
-
-function valueOf(column: string, isStruct: boolean, row: OutputRow): unknown {
-  switch (column) {
-    case 'image':
-      return isStruct ? { bytes: row.image, path: row.path } : row.image;
-    case 'label':
-      return row.label === null ? null : BigInt(row.label);
-    case 'source_index':
-      return BigInt(row.sourceIndex);
-    case 'copy':
-      return row.copy;
-    case 'params':
-      return row.params;
-    default:
-      return plain(row.keep[column]);
-  }
-}
-
-/** Arrow row objects (structs, lists) back to plain values a builder accepts. */
-function plain(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && 'toJSON' in value) return (value as { toJSON(): unknown }).toJSON();
-  return value;
-}

@@ -4,7 +4,7 @@ import { parquetMetadata, parquetReadObjects, type AsyncBuffer, type FileMetaDat
 import { compressors } from 'hyparquet-compressors';
 import { readSchema } from 'parquet-wasm/node';
 import { RemuxError, UsageError, hideSecret, messageOf, redact } from '../errors.js';
-import { fromArray, mapOrdered } from '../util/stream.js';
+import { fromArray, mapOrdered, prefetchOne } from '../util/stream.js';
 import { invalid } from '../validate.js';
 import { DEFAULT_RETRY, HttpStatusError, expectJson, fetchRange, retryingFetch } from './http.js';
 import { isHubUrl } from './hubRepo.js';
@@ -319,18 +319,4 @@ function arrowValue(type: DataType, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (DataType.isInt(type)) return type.bitWidth === 64 ? BigInt(value as number | bigint) : Number(value);
   return value;
-}
-
-/**
- * `fn` of each item in order, the next one started as soon as the current one is handed out: one
- * row group is fetched while the consumer works on another, never more.
- */
-async function* prefetchOne<T, U>(items: T[], fn: (item: T) => Promise<U>): AsyncGenerator<U> {
-  let next = items.length > 0 ? fn(items[0]) : null;
-  for (let i = 1; next; i++) {
-    const current = await next;
-    next = i < items.length ? fn(items[i]) : null;
-    next?.catch(() => {}); // awaited on the next turn; a consumer that stops first does not care
-    yield current;
-  }
 }

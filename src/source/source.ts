@@ -1,5 +1,6 @@
 import type { Field } from 'apache-arrow';
 import type { RetryPolicy } from './http.js';
+import type { RowGroupReader } from './rowGroups.js';
 
 /** One row of the source, as the pipeline sees it. */
 export interface SourceRow {
@@ -11,6 +12,8 @@ export interface SourceRow {
   fileRow: number;
   /** Encoded image bytes; null when the row has none (then `error` says why). */
   bytes: Uint8Array | null;
+  /** `bytes` is a buffer of its own that nothing else holds: it may move to a worker instead of being copied, and is then gone from the row. */
+  ownsBytes?: boolean;
   error?: string;
   label: number | null;
   /** Values of the `--keep-columns`, by name. */
@@ -43,9 +46,10 @@ export interface Source {
   /**
    * Rows in source order, a chunk (a parquet row group, or a few files) at a time, from
    * `fromIndex` (default 0) on: rows before it are not yielded, and what lies wholly before it (a
-   * row group, a file) is not read at all.
+   * row group, a file) is not read at all. A local parquet source has `reader` (the worker
+   * threads) decode its row groups; the other sources read where they are called.
    */
-  chunks(fromIndex?: number): AsyncIterable<SourceRow[]>;
+  chunks(fromIndex?: number, reader?: RowGroupReader): AsyncIterable<SourceRow[]>;
 }
 
 export interface SourceOptions {

@@ -56,6 +56,20 @@ export async function* mapOrdered<T, U>(source: AsyncIterable<T>, concurrency: n
   }
 }
 
+/**
+ * `fn` of each item in order, the next one started as soon as the current one is handed out: one
+ * row group is read while the consumer works on another, never more.
+ */
+export async function* prefetchOne<T, U>(items: T[], fn: (item: T, index: number) => Promise<U>): AsyncGenerator<U> {
+  let next = items.length > 0 ? fn(items[0], 0) : null;
+  for (let i = 1; next; i++) {
+    const current = await next;
+    next = i < items.length ? fn(items[i], i) : null;
+    next?.catch(() => {}); // awaited on the next turn; a consumer that stops first does not care
+    yield current;
+  }
+}
+
 /** Flattens chunks into items, stopping after `limit` items. */
 export async function* flatten<T>(chunks: AsyncIterable<T[]>, limit = Infinity): AsyncGenerator<T> {
   let n = 0;
@@ -65,45 +79,5 @@ export async function* flatten<T>(chunks: AsyncIterable<T[]>, limit = Infinity):
       yield item;
       if (++n >= limit) return;
     }
-  }
-}
-
-/**
- * A bounded hand-off between a producer and a consumer: `put` waits while the queue is full,
- * `take` waits while it is empty. `end()` makes `take` return `undefined` once drained.
- */
-export class BoundedQueue<T> {
-  private readonly items: T[] = [];
-  private ended = false;
-  private failure: Error | null = null;
-  private readonly takers: Array<() => void> = [];
-  private readonly putters: Array<() => void> = [];
-
-  constructor(private readonly capacity: number) {}
-
-  /** Waits for room; throws once the consumer has failed, so a producer never waits forever. */
-  async put(item: T): Promise<void> {
-    while (this.items.length >= this.capacity && !this.failure) await new Promise<void>((r) => this.putters.push(r));
-    if (this.failure) throw this.failure;
-    this.items.push(item);
-    this.takers.shift()?.();
-  }
-
-  async take(): Promise<T | undefined> {
-    while (this.items.length === 0 && !this.ended) await new Promise<void>((r) => this.takers.push(r));
-    const item = this.items.shift();
-    this.putters.shift()?.();
-    return item;
-  }
-
-  end(): void {
-    this.ended = true;
-    for (const t of this.takers.splice(0)) t();
-  }
-
-  /** The consumer stopped with `error`: waiting and future `put`s throw it. */
-  fail(error: Error): void {
-    this.failure = error;
-    for (const p of this.putters.splice(0)) p();
   }
 }
