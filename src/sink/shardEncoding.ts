@@ -149,12 +149,17 @@ function valueOf(column: string, isStruct: boolean, row: OutputRow): unknown {
     case 'params':
       return row.params;
     default:
-      return plain(row.keep[column]);
+      return row.keep[column];
   }
 }
 
-/** Arrow row objects (structs, lists) back to plain values a builder accepts. */
-function plain(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && 'toJSON' in value) return (value as { toJSON(): unknown }).toJSON();
-  return value;
+/**
+ * Arrow row objects (structs, lists, maps: proxies with methods, which cannot cross to the shard
+ * thread) turned into the plain arrays and objects a builder accepts, all the way down.
+ */
+export function plain(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map(plain);
+  if ('toJSON' in value && typeof value.toJSON === 'function') return plain((value as { toJSON(): unknown }).toJSON());
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, plain(v)]));
 }

@@ -8,7 +8,7 @@ import { RemuxError, messageOf } from '../errors.js';
 import type { ImageCompression } from '../options.js';
 import { crashPoint } from '../util/faults.js';
 import { syncDirectory } from './output.js';
-import { writerProperties, type ShardEncoding } from './shardEncoding.js';
+import { plain, writerProperties, type ShardEncoding } from './shardEncoding.js';
 import type { FromShardThread, ShardThreadInit, ToShardThread } from './shardThread.js';
 
 /** One output row. */
@@ -253,7 +253,9 @@ function openShardStream(thread: Worker, tmpPath: string): ShardStream {
       while (unpulled > 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
       if (failure) throw failure;
       unpulled++;
-      thread.postMessage({ kind: 'rows', rows } satisfies ToShardThread, ownBuffers(rows));
+      // Kept columns' values as plain data: Arrow's row objects cannot be cloned.
+      const sent = rows.map((row) => (Object.keys(row.keep).length === 0 ? row : { ...row, keep: plain(row.keep) as OutputRow['keep'] }));
+      thread.postMessage({ kind: 'rows', rows: sent } satisfies ToShardThread, ownBuffers(sent));
     },
     end: () => thread.postMessage({ kind: 'end' } satisfies ToShardThread),
     written,
