@@ -5,7 +5,7 @@
  * MARGINAL: a run over 4× the rows minus a run over 1×, divided by the images between them, so
  * start-up, shutdown and the last samples lost to a thread's exit cancel. Medians of R rounds with
  * their spread (min–max); with `--before DIR` the build in DIR runs in the same rounds.
- *   npm run build && node dist/benchmarks/threads.js <photo dir> [--copies 10] [--rounds 3] [--workers 2,16] [--backends wasm] [--webgpu-copies 1] [--before DIR] [--ranks 3] [--keep]
+ *   npm run build && node dist/benchmarks/threads.js <photo dir> [--copies 10] [--rounds 3] [--workers 2,16] [--backends wasm] [--webgpu-copies 1] [--before DIR] [--ranks 3] [--keep] [--as-is]
  * The set is "places512": every photo of the folder resized so its shorter side is 512, JPEG q90,
  * the photos repeated `--copies` times (1×) and 4 × `--copies` times (4×) into Hugging Face style
  * parquet; the job is `--preset imagenet-train` (RandomResizedCrop 224, flip, ColorJitter → JPEG q90).
@@ -36,6 +36,7 @@ const { values, positionals } = parseArgs({
     before: { type: 'string' },
     keep: { type: 'boolean', default: false },
     ranks: { type: 'string', default: '3' },
+    'as-is': { type: 'boolean', default: false },
   },
 });
 const [photoDir] = positionals;
@@ -47,6 +48,8 @@ const SAMPLE_MS = 100;
 /** The places512 photos: shorter side 512, JPEG q90. */
 async function places512(dir: string): Promise<Uint8Array[]> {
   const files = (await listFiles(dir)).filter(isImagePath);
+  // --as-is: the folder's files as they are (photos256, say), not made into places512.
+  if (values['as-is']) return Promise.all(files.map(async (f) => new Uint8Array(await readFile(join(dir, f)))));
   return Promise.all(files.map(async (f) => new Uint8Array(await sharp(join(dir, f)).rotate().resize(512, 512, { fit: 'outside' }).jpeg({ quality: 90 }).toBuffer())));
 }
 

@@ -156,7 +156,7 @@ test('docs/cli.md is the reference generated from the command definitions (npm r
 
 test('a second Ctrl-C ends the run at once with exit code 130, not an abort in a native decode (worker threads end first)', async () => {
   const dir = await tempDir('cli-sigint');
-  // Large JPEGs made small: libjpeg-turbo decodes them on libuv's thread pool, as in a real run.
+  // Large JPEGs made small: a worker is busy in native decodes when Ctrl-C comes, as in a real run.
   const photo = new Uint8Array(await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer());
   await writeHfParquet(`${dir}/train.parquet`, Array.from({ length: 48 }, () => ({ bytes: photo, label: 0 })));
   const child = spawn(process.execPath, ['dist/src/cli/main.js', 'run', `${dir}/train.parquet`, '--out', `${dir}/out`, '--size', '224', '--copies', '8', '--backend', 'cpu', '--codec', 'jpeg-turbo', '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -102,8 +102,9 @@ function failure(error: unknown, stage: Stage): { ok: false; error: string; badI
 }
 
 /**
- * Ends the thread once no native call is in flight. Terminating it while libjpeg-turbo decodes
- * on libuv's thread pool aborts the whole process when the decode completes into the stopped
+ * Ends the thread once no native call is in flight. Terminating it while a native call runs on
+ * libuv's thread pool for it (sharp; the old libjpeg-turbo binding's large decodes, where
+ * turbojpeg.ts cannot load) aborts the whole process when the call completes into the stopped
  * thread (`terminate called after throwing an instance of 'Napi::Error'`, exit code 134); the
  * tasks still under way skip what they have not started.
  */
