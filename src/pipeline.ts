@@ -11,7 +11,7 @@ import { ImageError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
 import { decodeMemory } from './codec/decodeMemory.js';
 import { codecVersions } from './codec/libraries.js';
-import { WorkerPool } from './execute/pool.js';
+import { WorkerPool, WORKERS_READ_FROM } from './execute/pool.js';
 import { RemuxError, messageOf, redact } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type ConcreteBackend, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { finalizeHint, finalizeRun } from './sink/finalize.js';
@@ -24,7 +24,7 @@ import { describePart, errorsFile, shardPrefix, sliceRows } from './sink/slice.j
 import type { PushTarget } from './sink/upload.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
 import { describeSpec } from './source/parquet.js';
-import type { RowGroupReader } from './source/rowGroups.js';
+import type { RowGroupReader, RowGroupRequest } from './source/rowGroups.js';
 import { addStageTime, BusyClock, noStageTime, secondsSince, timedIterable, type StageSeconds } from './util/stageTime.js';
 import { mapOrdered } from './util/stream.js';
 
@@ -148,7 +148,8 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     });
     const errorsPath = `${options.out}/${errorsFile(source.split, slice)}`;
     try {
-      const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end, (group) => pool.readRowGroup(group)), (s) => (stageSeconds.read += s));
+      const reader = options.workers >= WORKERS_READ_FROM ? (group: RowGroupRequest) => pool.readRowGroup(group) : undefined;
+      const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end, reader), (s) => (stageSeconds.read += s));
       const user = augment && { augment, tf: await startTfjs(cpuKernels, backend.tf), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
       const device = backend.run && meteredRunner(backend.run, deviceClock);
       // A wide window: image costs vary 100× (0.1–16 MP), and results are consumed in order, so a
@@ -246,7 +247,7 @@ async function recordError(path: string, source: Source, row: SourceRow, reason:
 }
 
 /** Source rows `[from, end)`: a slice of the source, or what a resumed run has left of it (the source skips what lies before `from`). */
-async function* rowsFrom(source: Source, from: number, end: number, reader: RowGroupReader): AsyncGenerator<SourceRow> {
+async function* rowsFrom(source: Source, from: number, end: number, reader: RowGroupReader | undefined): AsyncGenerator<SourceRow> {
   for await (const chunk of source.chunks(from, reader)) {
     for (const row of chunk) {
       if (row.sourceIndex >= end) return;

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { resolve } from 'node:path';
 import jpeg from 'jpeg-js';
 import { remux } from '../src/index.js';
+import { WORKERS_READ_FROM } from '../src/execute/pool.js';
 import { OUTPUT_VERSION } from '../src/pipeline.js';
 import { writeHfParquet, type FixtureRow } from './helpers/hfParquet.js';
 import { digest, imageBytes, readOutput, sha256, tempDir } from './helpers/output.js';
@@ -54,10 +55,13 @@ test('the sample parquet remuxes into Hugging Face parquet: rows, labels, sizes,
 });
 
 test('output bytes do not depend on batch size or worker count, and a run repeats exactly', async () => {
+  // Row groups of 5 rows, so that from WORKERS_READ_FROM workers on the workers read all but the first.
+  const source = `${await tempDir('same-source')}/train.parquet`;
+  await writeHfParquet(source, (await samplePhotos()).map((p) => ({ bytes: p.bytes, label: p.label })), { labelNames: SAMPLE_CLASSES, rowGroupSize: 5 });
   const runs: string[][] = [];
-  for (const [batchSize, workers] of [[64, 2], [1, 1], [7, 2], [64, 2]]) {
+  for (const [batchSize, workers] of [[64, 2], [1, 1], [7, 2], [64, WORKERS_READ_FROM], [64, 2]]) {
     const out = await tempDir('same');
-    await remux({ source: SAMPLE_PARQUET, out, size: 64, copies: 2, batchSize, workers });
+    await remux({ source, out, size: 64, copies: 2, batchSize, workers });
     runs.push(digest((await readOutput(out)).rows));
   }
   for (const run of runs.slice(1)) assert.deepEqual(run, runs[0]);
