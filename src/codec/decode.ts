@@ -1,7 +1,7 @@
 import { boxReduce, reducedSize } from '../../kernels/cpu/boxReduce.js';
 import { boxReduceWasm } from '../../kernels/wasm/resampleWasm.js';
 import { RemuxError } from '../errors.js';
-import { DecodeError } from './errors.js';
+import { DecodeError, oneLine } from './errors.js';
 import { isJpeg, readJpegHeader, uprightSize, type JpegHeader } from './jpegHeader.js';
 import { FULL_SIZE, storedWindow, type DecodeRequest, type Placement, type Size } from './jpegWindow.js';
 import { jpegJs, jpegTurbo, sharpLib, type JpegTurbo } from './libraries.js';
@@ -70,7 +70,7 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
   const t3 = turbo3();
   if (t3 && (options.codec === 'jpeg-turbo' || (options.codec === 'auto' && rgbLike))) {
     try {
-      return decodeWithTurbo3(t3, bytes, header, request, options.maxPixels);
+      return decodeWithTurbo3(t3, bytes, header, upright, request, options.maxPixels);
     } catch (error) {
       // Its DecodeErrors are final: it tolerates the warnings sharp tolerates and refuses the
       // truncation sharp refuses, so sharp would only say the same again. What it cannot give as
@@ -95,15 +95,15 @@ async function decodeJpeg(bytes: Uint8Array, options: DecodeOptions): Promise<De
 
 /**
  * libjpeg-turbo 3 through turbojpeg.ts, synchronously: the stored region the request needs at its
- * DCT scale, then turned upright; its placement says where it lies on the full upright image.
+ * DCT scale, then turned upright; its placement says where it lies on the full upright image,
+ * whose size is `source`.
  */
-function decodeWithTurbo3(t3: Turbo3, bytes: Uint8Array, header: JpegHeader, request: DecodeRequest, maxPixels: number): DecodedImage {
+function decodeWithTurbo3(t3: Turbo3, bytes: Uint8Array, header: JpegHeader, source: Size, request: DecodeRequest, maxPixels: number): DecodedImage {
   // The iMCU width (a crop's left edge lies on it) is libjpeg's to know; unusual sampling: no crop.
   const mcuWidth = request.box ? t3.readHeader(bytes).mcuWidth : 0;
   const window = storedWindow({ ...header, mcuWidth }, mcuWidth ? request : { ...request, box: null }, REGION_EDGE_MARGIN);
   const decoded = t3.decode(bytes, { scaleNum: window.scaleNum, region: window.region }, maxPixels);
   const image = applyOrientation(decoded.data, decoded.width, decoded.height, header.orientation);
-  const source = uprightSize(header);
   return { ...image, sourceWidth: source.width, sourceHeight: source.height, placement: window.placement };
 }
 
@@ -251,11 +251,6 @@ async function decodeWithSharp(bytes: Uint8Array, options: DecodeOptions, uprigh
   // Resized to the target, so the decoded pixels span the whole image.
   const placement = { scaleX: info.width / source.width, scaleY: info.height / source.height, offsetX: 0, offsetY: 0 };
   return { data, width: info.width, height: info.height, sourceWidth: source.width, sourceHeight: source.height, placement };
-}
-
-/** libvips' messages can span lines, one per warning, often the same one again: each distinct line once. */
-export function oneLine(message: string): string {
-  return [...new Set(message.split('\n').map((line) => line.trim()).filter(Boolean))].join('; ');
 }
 
 function upright(image: RgbImage): DecodedImage {

@@ -1,5 +1,6 @@
 import { RemuxError } from '../errors.js';
-import { ImageError, oneLine, type CodecName, type RgbImage } from './decode.js';
+import type { CodecName, RgbImage } from './decode.js';
+import { ImageError, oneLine } from './errors.js';
 import { jpegJs, jpegTurbo, sharpLib } from './libraries.js';
 import { withOwnVipsErrors } from './vipsErrors.js';
 

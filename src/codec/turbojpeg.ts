@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DecodeError } from './errors.js';
+import { DecodeError, oneLine } from './errors.js';
 import { scaledSize } from './jpegWindow.js';
 
 /**
@@ -272,7 +272,7 @@ export function outputSize(header: TurboHeader, window: JpegWindow): { width: nu
 }
 
 function check(tj: Bindings, handle: unknown, status: number, what: string): void {
-  if (status !== 0) throw new Error(`libjpeg-turbo: ${what}: ${oneLine(tj.getErrorStr(handle))}`);
+  if (status !== 0) throw new Error(`libjpeg-turbo: ${what}: ${errorOf(tj, handle)}`);
 }
 
 /**
@@ -282,7 +282,7 @@ function check(tj: Bindings, handle: unknown, status: number, what: string): voi
 function failUnlessWarning(tj: Bindings, handle: unknown, bytes: Uint8Array): void {
   // Read both now: the next call on this handle clears them.
   const warning = tj.getErrorCode(handle) === TJERR_WARNING;
-  const message = oneLine(tj.getErrorStr(handle));
+  const message = errorOf(tj, handle);
   if (!warning) throw new DecodeError(`libjpeg-turbo: ${message}`);
   // libjpeg reports only the first warning of a decode, so a truncation after another warning
   // (extraneous bytes, say) says nothing: the data itself tells, it has no EOI after the scans.
@@ -291,9 +291,9 @@ function failUnlessWarning(tj: Bindings, handle: unknown, bytes: Uint8Array): vo
   }
 }
 
-/** libjpeg's messages (tj3's own ones especially) can span lines. */
-function oneLine(message: string): string {
-  return message.split('\n').map((line) => line.trim()).filter(Boolean).join(' ') || 'unknown error';
+/** libjpeg's message for the handle, on one line. */
+function errorOf(tj: Bindings, handle: unknown): string {
+  return oneLine(tj.getErrorStr(handle)) || 'unknown error';
 }
 
 /**

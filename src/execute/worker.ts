@@ -1,6 +1,6 @@
 /**
- * A worker thread: decodes a source image at the reduced scale the pipeline allows, augments its
- * copies with the CPU kernels and encodes them; only compressed bytes cross threads. For a
+ * A worker thread: decodes the part of a source image its copies read, at the DCT scale they allow
+ * (`decodeSamples`), augments them with the CPU kernels and encodes them; only compressed bytes cross threads. For a
  * batched (GPU) backend it decodes and plans (`decode`) and encodes (`encode`) separately. A few
  * workers also read a local parquet source's row groups (`read`, see `WorkerPool.readRowGroup`).
  */
