@@ -96,6 +96,24 @@ test('webgpu: images wider and taller than 4096 px', { skip }, async () => {
   assertAllConform(samples, await runBatch(gpu().backend, samples));
 });
 
+test('webgpu: device memory stays flat over many batches of different sizes (the pool reuses every buffer)', { skip }, async () => {
+  const { backend } = gpu();
+  const steps = parsePipeline(PROGRAMS['imagenet-train'], { size: 40 });
+  const allocated: number[] = [];
+  for (let batch = 0; batch < 40; batch++) {
+    // Every batch's total differs, as a real run's ragged batches do.
+    const samples = Array.from({ length: 6 }, (_, i) => {
+      const size = { width: 60 + ((batch * 37 + i * 11) % 90), height: 50 + ((batch * 13 + i * 7) % 70) };
+      return { data: new Uint8Array(size.width * size.height * 3).fill(90 + i), size, stages: planSample(steps, 1, batch * 6 + i, 0, size).stages };
+    });
+    const out = await runBatch(backend, samples);
+    assert.equal(out.length, samples.length);
+    allocated.push(backend.bufferManager.numBytesAllocated);
+  }
+  // Before size classes every batch left ~0.3 MB more in the pool: 40 batches held 3.5× what 10 did.
+  assert.ok(allocated[39] <= allocated[9] * 1.1, `allocated after 10 batches ${allocated[9]} B, after 40 ${allocated[39]} B`);
+});
+
 test('webgpu: RemuxPixelProgram runs the registered WGSL kernel and leaks no tensors', { skip }, async () => {
   const { tf } = gpu();
   assert.ok(tf.getKernel(PIXEL_PROGRAM, 'webgpu'));

@@ -1,6 +1,6 @@
 /**
- * The buffers of a ragged batch on the GPU: one flat byte buffer of every source image (packed
- * four bytes to a 32-bit word), and per round (a round runs pass k of every sample) one record
+ * The buffers of a ragged batch on the GPU: one flat byte buffer of every source image (each at a
+ * whole 32-bit word, four bytes to a word), and per round (a round runs pass k of every sample) one record
  * per sample — where its input and output pixels start, their sizes, its head and its op list —
  * in a storage buffer. Samples with fewer passes get plain copies, so every round covers the
  * whole batch and a sample's pixels always sit at its own offset.
@@ -32,8 +32,10 @@ export interface Round {
 }
 
 export interface BatchLayout {
-  /** The source bytes back to back, padded to whole 32-bit words. */
-  source: Int32Array;
+  /** Where each sample's source bytes start in the source buffer: back to back, each at a whole word. */
+  sourceBases: number[];
+  /** Bytes of the source buffer, a whole number of words. */
+  sourceBytes: number;
   rounds: Round[];
   /** Where each sample's final pixels start in the last round's output, and their size. */
   outputs: Array<{ base: number; size: Size }>;
@@ -50,7 +52,7 @@ export interface GroupLimits {
 /** The most one sample needs of any buffer (its source, or a float RGB image of a pass), and of pixels in a round. */
 export function sampleNeeds(sample: BatchSample): { bytes: number; pixels: number } {
   const pixels = Math.max(...toPasses(sample.stages).map((p) => p.size.width * p.size.height));
-  return { bytes: Math.max(sample.data.length, pixels * 12), pixels };
+  return { bytes: Math.max(Math.ceil(sample.data.length / 4) * 4, pixels * 12), pixels };
 }
 
 /**
@@ -92,10 +94,9 @@ export function layoutBatch(samples: readonly BatchSample[]): BatchLayout {
   let bytes = 0;
   for (const s of samples) {
     byteBase.push(bytes);
-    bytes += s.data.length;
+    // Word-aligned, so that each sample is written to the device on its own (writeBuffer's offsets are whole words).
+    bytes += Math.ceil(s.data.length / 4) * 4;
   }
-  const packed = new Uint8Array(Math.ceil(bytes / 4) * 4);
-  samples.forEach((s, i) => packed.set(s.data, byteBase[i]));
 
   let inputs = samples.map((s, i) => ({ base: byteBase[i], size: s.size }));
   for (let r = 0; r < roundCount; r++) {
@@ -136,7 +137,7 @@ export function layoutBatch(samples: readonly BatchSample[]): BatchLayout {
     rounds.push({ records: ints, ops: encodeOps(ops), pixels, reduce });
     inputs = outputs;
   }
-  return { source: new Int32Array(packed.buffer), rounds, outputs: inputs.map((o) => ({ base: o.base / 3, size: o.size })) };
+  return { sourceBases: byteBase, sourceBytes: bytes, rounds, outputs: inputs.map((o) => ({ base: o.base / 3, size: o.size })) };
 }
 
 function encodeOps(ops: number[][]): Int32Array {

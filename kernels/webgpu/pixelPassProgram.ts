@@ -21,9 +21,12 @@ export class PixelPassProgram implements WebGPUProgram {
   workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
   uniforms = 'numSamples : i32, numPixels : i32,';
 
-  /** @param source what the `src` input holds: packed source bytes (round 0), int32 values, or the previous round's floats */
-  constructor(pixels: number, private readonly source: SourceKind) {
-    this.outputShape = [pixels * 3];
+  /**
+   * @param source what the `src` input holds: packed source bytes (round 0), int32 values, or the previous round's floats
+   * @param capacity floats in the output buffer: at least `pixels × 3` (a `sizeClass`, for tfjs's pool)
+   */
+  constructor(pixels: number, private readonly source: SourceKind, capacity = pixels * 3) {
+    this.outputShape = [capacity];
     this.dispatch = [Math.ceil(pixels / WORKGROUP), 1, 1];
     // Shapes and per-batch values are uniforms and storage buffers: one pipeline per source kind.
     this.shaderKey = `remuxPixelPass_${source}`;

@@ -23,8 +23,9 @@ export class ReduceProgram implements WebGPUProgram {
   workgroupSize: [number, number, number] = [THREADS, 1, 1];
   uniforms = 'numSamples : i32,';
 
-  constructor(samples: number) {
-    this.outputShape = [samples * STATS_WORDS];
+  /** @param capacity floats in the output buffer: at least `samples × STATS_WORDS` (a `sizeClass`, for tfjs's pool) */
+  constructor(samples: number, capacity = samples * STATS_WORDS) {
+    this.outputShape = [capacity];
     this.dispatch = [samples, 1, 1];
   }
 

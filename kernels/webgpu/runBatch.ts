@@ -1,8 +1,9 @@
 /**
- * Host side of the WebGPU passes: lays out a ragged batch, queues every round (statistics pass
- * where needed, then the fused pixel pass) and the final rounding on tfjs's webgpu backend, and
- * reads the bytes back. Queueing is synchronous and the read is the only wait, so the caller can
- * prepare the next batch while this one runs and comes back (double buffering).
+ * Host side of the WebGPU passes: lays out a ragged batch, writes its sources to the device
+ * (transfer.ts), queues every round (statistics pass where needed, then the fused pixel pass) and
+ * the final rounding on tfjs's webgpu backend, and reads the bytes back. Queueing is synchronous
+ * and the read is the only wait, so the caller can prepare the next batch while this one runs and
+ * comes back (double buffering). Every buffer is in a `sizeClass`, so tfjs's pool reuses them.
  */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
@@ -13,7 +14,9 @@ import { runStages } from '../cpu/runStages.js';
 import { groupSamples, layoutBatch, type BatchLayout, type BatchSample, type GroupLimits } from './batchLayout.js';
 import { PackProgram } from './packProgram.js';
 import { PixelPassProgram, WORKGROUP } from './pixelPassProgram.js';
-import { ReduceProgram } from './reduceProgram.js';
+import { ReduceProgram, STATS_WORDS } from './reduceProgram.js';
+import { SIZE_CLASS_GROWTH, sizeClass } from './sizeClass.js';
+import { readOutputs, releaseSource, uploadSources, type PendingRead, type UploadedSource } from './transfer.js';
 import type { SourceKind } from './wgsl.js';
 
 type Uniforms = Parameters<WebGPUBackend['runWebGPUProgram']>[3];
@@ -30,7 +33,9 @@ export interface BatchImage {
 export function queueGroup(backend: WebGPUBackend, layout: BatchLayout, source: TensorInfo, kind: Exclude<SourceKind, 'floats'>, output: { packed: boolean; shape?: number[] }): TensorInfo {
   const temporary: TensorInfo[] = [];
   const ints = (values: Int32Array) => {
-    const info = backend.makeTensorInfo([values.length], 'int32', values);
+    const padded = new Int32Array(sizeClass(values.length));
+    padded.set(values);
+    const info = backend.makeTensorInfo([padded.length], 'int32', padded);
     temporary.push(info);
     return info;
   };
@@ -40,26 +45,31 @@ export function queueGroup(backend: WebGPUBackend, layout: BatchLayout, source: 
   for (const round of layout.rounds) {
     const records = ints(round.records);
     const ops = ints(round.ops);
-    const stats = round.reduce ? backend.runWebGPUProgram(new ReduceProgram(samples), [input, records], 'float32', [{ type: 'int32', data: [samples] }]) : backend.makeTensorInfo([1], 'float32', new Float32Array(1));
+    const stats = round.reduce ? backend.runWebGPUProgram(new ReduceProgram(samples, sizeClass(samples * STATS_WORDS)), [input, records], 'float32', [{ type: 'int32', data: [samples] }]) : backend.makeTensorInfo([1], 'float32', new Float32Array(1));
     temporary.push(stats);
     const uniforms: Uniforms = [{ type: 'int32', data: [samples] }, { type: 'int32', data: [round.pixels] }];
-    const next = backend.runWebGPUProgram(new PixelPassProgram(round.pixels, reading), [input, records, ops, stats], 'float32', uniforms);
+    const next = backend.runWebGPUProgram(new PixelPassProgram(round.pixels, reading, sizeClass(round.pixels * 3)), [input, records, ops, stats], 'float32', uniforms);
     if (input !== source) temporary.push(input);
     input = next;
     reading = 'floats';
   }
   const pixels = layout.rounds[layout.rounds.length - 1].pixels;
-  const result = backend.runWebGPUProgram(new PackProgram(pixels, output.packed, output.shape), [input], 'int32', [{ type: 'int32', data: [pixels] }]);
+  const pack = output.packed ? PackProgram.rgbWords(pixels, sizeClass(Math.ceil((pixels * 3) / 4))) : PackProgram.values(pixels, output.shape!);
+  const result = backend.runWebGPUProgram(pack, [input], 'int32', [{ type: 'int32', data: [pack.count] }]);
   temporary.push(input);
   // Buffers still used by queued commands are released once those are submitted.
   for (const info of temporary) backend.disposeData(info.dataId);
   return result;
 }
 
-/** The device's limits on a dispatch group; the shaders index bytes with i32, hence at most 2 GiB. */
+/**
+ * The device's limits on a dispatch group: the shaders index bytes with i32, hence at most 2 GiB,
+ * and a group's buffers are rounded up to a `sizeClass` (at most a quarter more), which must still bind.
+ */
 export function deviceLimits(backend: WebGPUBackend): GroupLimits {
   const limits = backend.device.limits;
-  return { bytes: Math.min(limits.maxStorageBufferBindingSize, 2 ** 31 - 4), pixels: limits.maxComputeWorkgroupsPerDimension * WORKGROUP };
+  const binding = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize, 2 ** 31 - 4);
+  return { bytes: Math.floor(binding / SIZE_CLASS_GROWTH), pixels: limits.maxComputeWorkgroupsPerDimension * WORKGROUP };
 }
 
 /**
@@ -72,43 +82,33 @@ export function runBatch(backend: WebGPUBackend, samples: readonly BatchSample[]
   // WebGPU reports invalid shaders and bindings to an error scope, not by throwing.
   backend.device.pushErrorScope('validation');
   backend.device.pushErrorScope('out-of-memory');
-  let queued: Array<{ members: number[]; layout: BatchLayout; packed: TensorInfo }>;
+  let queued: Array<{ members: number[]; source: UploadedSource; read: PendingRead }>;
   let errors: Array<Promise<GPUError | null>>;
   try {
     queued = groups.map((members) => {
-      const layout = layoutBatch(members.map((i) => samples[i]));
-      const source = backend.makeTensorInfo([layout.source.length], 'int32', layout.source);
-      const packed = queueGroup(backend, layout, source, 'bytes', { packed: true });
-      backend.disposeData(source.dataId);
-      return { members, layout, packed };
+      const group = members.map((i) => samples[i]);
+      const layout = layoutBatch(group);
+      const source = uploadSources(backend, group, layout);
+      const packed = queueGroup(backend, layout, source.tensor, 'bytes', { packed: true });
+      source.tensor.dispose();
+      return { members, source, read: readOutputs(backend, packed, layout.outputs) };
     });
   } finally {
     errors = [backend.device.popErrorScope(), backend.device.popErrorScope()];
   }
   return (async () => {
-    for (const error of await Promise.all(errors)) if (error) throw new RemuxError('ERR_REMUX_WEBGPU', `webgpu: ${error.message.split('\n')[0]}`);
-    const images = new Array<BatchImage>(samples.length);
-    for (const i of oversize) images[i] = runStages(samples[i].data, samples[i].size, samples[i].stages);
-    for (const { members, layout, packed } of queued) {
-      const words = (await backend.read(packed.dataId)) as Int32Array;
-      backend.disposeData(packed.dataId);
-      members.forEach((sample, k) => (images[sample] = unpack(words, layout.outputs[k].base, layout.outputs[k].size)));
+    try {
+      for (const error of await Promise.all(errors)) if (error) throw new RemuxError('ERR_REMUX_WEBGPU', `webgpu: ${error.message.split('\n')[0]}`);
+      const images = new Array<BatchImage>(samples.length);
+      for (const i of oversize) images[i] = runStages(samples[i].data, samples[i].size, samples[i].stages);
+      for (const { members, read } of queued) (await read).forEach((image, k) => (images[members[k]] = image));
+      return images;
+    } finally {
+      // The sources go back to the pool once the device is done with them (or has failed).
+      await Promise.allSettled(queued.map((q) => q.read));
+      for (const { source } of queued) releaseSource(backend, source);
     }
-    return images;
   })();
-}
-
-/** One sample's RGB bytes from the packed words (three bytes of each little-endian word). */
-function unpack(words: Int32Array, base: number, size: Size): BatchImage {
-  const pixels = size.width * size.height;
-  const bytes = new Uint8Array(words.buffer, words.byteOffset + base * 4, pixels * 4);
-  const data = new Uint8Array(pixels * 3);
-  for (let p = 0, q = 0; p < pixels; p++, q += 4) {
-    data[p * 3] = bytes[q];
-    data[p * 3 + 1] = bytes[q + 1];
-    data[p * 3 + 2] = bytes[q + 2];
-  }
-  return { data, size };
 }
 
 /** The `RemuxPixelProgram` kernel on webgpu: one image as an int32 [h, w, 3] tensor, same passes. */
