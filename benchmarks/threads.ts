@@ -5,17 +5,18 @@
  * MARGINAL: a run over 4× the rows minus a run over 1×, divided by the images between them, so
  * start-up, shutdown and the last samples lost to a thread's exit cancel. Medians of R rounds with
  * their spread (min–max); with `--before DIR` the build in DIR runs in the same rounds.
- *   npm run build && node dist/benchmarks/threads.js <photo dir> [--copies 10] [--rounds 3] [--workers 2,16] [--backends wasm] [--webgpu-copies 1] [--before DIR] [--ranks 3] [--keep] [--as-is]
+ *   npm run build && node dist/benchmarks/threads.js <photo dir> [--copies 10] [--rounds 3] [--workers 2,16] [--backends wasm] [--webgpu-copies 1] [--before DIR] [--ranks 3] [--keep] [--as-is] [--identity]
  * The set is "places512": every photo of the folder resized so its shorter side is 512, JPEG q90,
  * the photos repeated `--copies` times (1×) and 4 × `--copies` times (4×) into Hugging Face style
- * parquet; the job is `--preset imagenet-train` (RandomResizedCrop 224, flip, ColorJitter → JPEG q90).
+ * parquet; the job is `--preset imagenet-train` (RandomResizedCrop 224, flip, ColorJitter → JPEG q90), or
+ * with `--identity` a 224 centre crop (GPU mode's CPU work: decode and encode, no pixel work).
  * remux names its threads (src/util/threadName.ts: "remux-worker", "remux-shards"); the others are
  * "node" (libuv's pool, V8's platform threads), and so is every thread of a build that names none.
  * Besides the main thread, each name reports its threads' sum and its `--ranks` busiest. Issue 13's goal: no thread
  * whose work does not divide among --workers above 5% of the process's CPU per image.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +38,7 @@ const { values, positionals } = parseArgs({
     keep: { type: 'boolean', default: false },
     ranks: { type: 'string', default: '3' },
     'as-is': { type: 'boolean', default: false },
+    identity: { type: 'boolean', default: false },
   },
 });
 const [photoDir] = positionals;
@@ -125,6 +127,8 @@ function marginal(small: RunThreads, large: RunThreads): Map<string, number> {
 }
 
 const tmp = await mkdtemp(join(tmpdir(), 'remux-bench-threads-'));
+const identityPipeline = join(tmp, 'identity.json');
+await writeFile(identityPipeline, JSON.stringify([{ op: 'centerCrop', size: 224 }]));
 const photos = await places512(photoDir);
 const copies = Number(values.copies);
 async function source(name: string, times: number): Promise<string> {
@@ -143,7 +147,8 @@ for (let round = 0; round < Number(values.rounds); round++) {
     const [small, large] = backend === 'webgpu' ? sets.webgpu : sets.wasm;
     for (const workers of values.workers!.split(',')) {
       for (const build of builds) {
-        const args = (src: string) => [src, '--out', join(tmp, 'out'), '--preset', 'imagenet-train', '--workers', workers, '--backend', backend];
+        const job = values.identity ? ['--pipeline', identityPipeline] : ['--preset', 'imagenet-train'];
+        const args = (src: string) => [src, '--out', join(tmp, 'out'), ...job, '--workers', workers, '--backend', backend];
         const figures = marginal(await runSampled(build.root, args(small)), await runSampled(build.root, args(large)));
         const key = `${build.name} | ${backend} | ${workers}`;
         const table = results.get(key) ?? new Map<string, number[]>();

@@ -8,7 +8,7 @@ import { fromArray, mapOrdered, prefetchOne } from '../util/stream.js';
 import { invalid } from '../validate.js';
 import { DEFAULT_RETRY, HttpStatusError, expectJson, fetchRange, retryingFetch } from './http.js';
 import { isHubUrl } from './hubRepo.js';
-import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow, type GroupToRead } from './parquetRows.js';
+import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, ownImageCell, sourceRow, type GroupToRead } from './parquetRows.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
 import { groupByUsableName, selectSplit, splitOfPath, type NameRule } from './splits.js';
 
@@ -90,7 +90,10 @@ export async function openHubSource(spec: string, repo: string, options: SourceO
     return objects.map((o, i) => {
       const keep: Record<string, unknown> = {};
       for (const [name, type] of keptTypes) keep[name] = arrowValue(type, o[name]);
-      return sourceRow(o[imageColumn], isStruct, labelColumn ? o[labelColumn] : null, labelNames, keep, file.path, task.sourceStart + task.skip + i, first + i).row;
+      const { row } = sourceRow(ownImageCell(o[imageColumn]), isStruct, labelColumn ? o[labelColumn] : null, labelNames, keep, file.path, task.sourceStart + task.skip + i, first + i);
+      // As a local source's: bytes in a buffer of their own, to move to the worker that decodes them.
+      if (row.bytes) row.ownsBytes = true;
+      return row;
     });
   }
 

@@ -8,7 +8,7 @@ import { readingInWasm } from '../util/wasmCrash.js';
 import { expandGlob, hasGlob, listFiles, statOrNull } from './files.js';
 import { imageRootOf, maxImageFileBytes, readReferencedImages } from './imagePaths.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow, type GroupToRead } from './parquetRows.js';
-import { readRowGroup, type RowGroupData, type RowGroupReader } from './rowGroups.js';
+import { openLocalParquet, readRowGroup, type LocalParquet, type RowGroupData, type RowGroupReader } from './rowGroups.js';
 import type { Source, SourceOptions, SourceRow } from './source.js';
 import { isSplitName, selectSplit, splitOfPath } from './splits.js';
 import { prefetchOne } from '../util/stream.js';
@@ -17,7 +17,10 @@ interface OpenFile {
   path: string;
   /** How messages name it: relative to the source directory, or as given. */
   display: string;
+  /** parquet-wasm's view: the Arrow schema, and kept columns. */
   file: ParquetFile;
+  /** hyparquet's view: the image and label columns. */
+  local: LocalParquet;
   rowGroups: number[];
 }
 
@@ -46,8 +49,8 @@ export async function resolveParquetPaths(spec: string | string[]): Promise<{ pa
 async function openParquet(path: string, display: string): Promise<OpenFile> {
   try {
     const file = await ParquetFile.fromFile(await openAsBlob(path));
-    const groups = file.metadata().rowGroups().map((g) => g.numRows());
-    return { path, display, file, rowGroups: groups };
+    const local = await openLocalParquet(path);
+    return { path, display, file, local, rowGroups: local.metadata.row_groups.map((g) => Number(g.num_rows)) };
   } catch (error) {
     throw new UsageError(`source ${display}: not a readable parquet file (${messageOf(error)})`);
   }
@@ -114,10 +117,11 @@ export async function openParquetSource(spec: string | string[], options: Source
     const file = files[f];
     let data: RowGroupData;
     try {
-      if (reader) data = await reader({ path: file.path, group, columns, imageColumn });
+      const request = { group, imageColumn, labelColumn, keptColumns: options.keepColumns };
+      if (reader) data = await reader({ path: file.path, ...request });
       else {
         readingInWasm(`source ${file.display}: row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1})`);
-        data = await readRowGroup(file.file, { group, columns, imageColumn });
+        data = await readRowGroup(file.local, request, async () => file.file);
         readingInWasm(null);
       }
     } catch (error) {
@@ -125,19 +129,18 @@ export async function openParquetSource(spec: string | string[], options: Source
     }
     // Every read of this file is done (the next ones are of later files).
     if (group === file.rowGroups.length - 1) file.file.free();
-    const { images } = data;
-    const table = tableFromIPC(data.others);
-    const labels = labelColumn ? table.getChild(labelColumn) : null;
-    const kept = options.keepColumns.map((c) => [c, table.getChild(c)!] as const);
+    const { images, labels } = data;
+    const table = data.kept ? tableFromIPC(data.kept) : null;
+    const kept = options.keepColumns.map((c) => [c, table!.getChild(c)!] as const);
     const rows: SourceRow[] = [];
     const referenced: Array<{ row: SourceRow; path: string }> = [];
     for (let i = skip; i < images.length; i++) {
       const keep: Record<string, unknown> = {};
       for (const [name, vector] of kept) keep[name] = vector.get(i);
-      const { row, pathToRead } = sourceRow(images[i], isStruct, labels?.get(i), labelNames, keep, file.display, sourceStart + i, fileRowStart + i);
+      const { row, pathToRead } = sourceRow(images[i], isStruct, labels?.[i], labelNames, keep, file.display, sourceStart + i, fileRowStart + i);
       if (pathToRead !== null) referenced.push({ row, path: pathToRead });
-      // A reader's rows each come with a buffer of their own (see `rowGroups.ts`).
-      if (reader && row.bytes) row.ownsBytes = true;
+      // Each row's bytes come in a buffer of their own (see `rowGroups.ts`), which may move to a worker.
+      if (row.bytes) row.ownsBytes = true;
       rows.push(row);
     }
     if (referenced.length > 0) await readReferencedImages(referenced, file.path, imageFiles);

@@ -69,6 +69,21 @@ export function sourceRow(image: unknown, isStruct: boolean, rawLabel: unknown, 
   return { row: { sourceIndex, file, fileRow, bytes, error, label, keep }, pathToRead };
 }
 
+/** An image cell as `sourceRow` reads it: Hugging Face's struct, plain binary, or null. */
+export type ImageCell = { bytes: Uint8Array | null; path: string | null } | Uint8Array | null;
+
+/**
+ * A cell hyparquet read, with its bytes copied out of the page they were read into (whose buffer
+ * every image of the row group shares) into a buffer of their own, which can then move to the
+ * worker that decodes it instead of being copied there.
+ */
+export function ownImageCell(cell: unknown): ImageCell {
+  if (cell === null || cell === undefined) return null;
+  if (cell instanceof Uint8Array) return cell.slice();
+  const struct = cell as { bytes?: Uint8Array | null; path?: string | null };
+  return { bytes: struct.bytes?.slice() ?? null, path: struct.path ?? null };
+}
+
 /** Labels are numbers: a larger int64 would lose its last digits. */
 const MAX_SAFE_LABEL = BigInt(Number.MAX_SAFE_INTEGER);
 
