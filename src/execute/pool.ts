@@ -9,20 +9,20 @@ import type { RowGroupData, RowGroupRequest } from '../source/rowGroups.js';
 type Success = Extract<WorkerResponse, { ok: true }>;
 
 /**
- * Workers that read row groups: the first few only. A worker that reads loads parquet-wasm and
- * Arrow (~0.2 s of CPU) and warms its own JIT up on them; with every one of 16 workers reading,
+ * Workers that read row groups: the first few only. A worker that reads loads the parquet reader
+ * and warms its own JIT up on it; with every one of 16 workers reading (parquet-wasm then),
  * places512 took 5.1 ms of CPU per image against 3.9 with 4 readers (one round each, 2 cores),
- * whose reading (~0.19 ms per image in all) is then ~0.05 ms per image each.
+ * whose reading is then a quarter each.
  */
 const READERS = 4;
 
 /**
  * Fewest workers for which they read the row groups; below it the main thread reads them. A row
- * group read in a worker costs the process more than on the main thread (places512, 2 workers, 2
- * rounds: 3.02 ms of CPU per image against 2.65; the reading workers +0.26 ms each, the main thread
- * −0.26 ms; photos256 1.8 against 1.5 CPU-s per 1000 images), so it pays only where the main thread
- * would cap the run: reading, it spends ~0.37 ms per image (~2,700 images/s), which 3 or more
- * workers at ~1 ms per image each can outrun.
+ * group read in a worker costs the process more than on the main thread (places512, 2 workers, 3
+ * rounds, hyparquet reading: 2.98 ms of CPU per image against 2.67; the workers +0.16 ms each,
+ * libuv's and V8's helper threads +0.1, the main thread −0.08), so it pays only where the main
+ * thread would cap the run: reading too, it spends ~0.19 ms per image in all (~5,000 images/s at
+ * most), which 3 or more workers at ~1 ms per image each come near to.
  */
 export const WORKERS_READ_FROM = 3;
 
