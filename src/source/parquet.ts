@@ -24,6 +24,9 @@ interface OpenFile {
   rowGroups: number[];
 }
 
+/** What a run stopped by a row group it cannot read leaves, and what to do (as for a WASM trap: util/wasmCrash.ts). */
+const AFTER_A_BAD_READ = 'The file is probably corrupt or was changed. Committed shards and the journal are intact; fix or drop the file and run the same command with --resume';
+
 /** Parquet files to read for a file, a directory (recursively), a glob, or a list of files (a glob the shell expanded). */
 export async function resolveParquetPaths(spec: string | string[]): Promise<{ paths: string[]; root: string | null }> {
   if (Array.isArray(spec)) {
@@ -125,7 +128,7 @@ export async function openParquetSource(spec: string | string[], options: Source
         readingInWasm(null);
       }
     } catch (error) {
-      throw new RemuxError('ERR_REMUX_SOURCE', `source ${file.display}: cannot read row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1}): ${messageOf(error)}`);
+      throw new RemuxError('ERR_REMUX_SOURCE', `source ${file.display}: cannot read row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1}): ${messageOf(error)}. ${AFTER_A_BAD_READ}`);
     }
     // Every read of this file is done (the next ones are of later files).
     if (group === file.rowGroups.length - 1) file.file.free();
