@@ -70,6 +70,8 @@ test('an image folder gives sorted class labels; a flat folder none; split folde
   await writeFile(`${flat}/a.png`, png);
   assert.equal((await openSource(flat, { keepColumns: [] })).labelNames, null);
   await assert.rejects(openSource(flat, { keepColumns: ['x'] }), /--keep-columns apply to parquet sources only/);
+  await assert.rejects(openSource(flat, { keepColumns: [], imageRoot: flat }), /image folder, whose rows are its files: --image-root applies to local parquet sources only/);
+  await assert.rejects(openSource('hf://datasets/owner/name', { keepColumns: [], imageRoot: flat }), /hub dataset: --image-root applies to local parquet sources only/);
 });
 
 test('a path-only image row reads only a regular file within the size cap and --image-root; anything else is a recorded skip with its reason', { skip: process.platform === 'win32' && 'FIFOs and /dev/zero', timeout: 60_000 }, async () => {

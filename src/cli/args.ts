@@ -67,7 +67,7 @@ export const RUN_FLAGS: Flag[] = [
   { name: 'image-column', type: 'string', value: 'COL', help: 'image column of a parquet source (image)', apply: (o, v) => (o.imageColumn = v) },
   { name: 'label-column', type: 'string', value: 'COL', help: 'label column of a parquet source (label, or the ClassLabel column)', apply: (o, v) => (o.labelColumn = v) },
   { name: 'keep-columns', type: 'string', value: 'A,B', help: 'source columns to carry into the output', apply: (o, v) => (o.keepColumns = v.split(',').map((c) => c.trim())) },
-  { name: 'image-root', type: 'string', value: 'DIR', help: 'read rows that hold only an image path from files under DIR only (any file)', apply: (o, v) => (o.imageRoot = v) },
+  { name: 'image-root', type: 'string', value: 'DIR', help: 'local parquet: read rows that hold only an image path from files under DIR only (any file)', apply: (o, v) => (o.imageRoot = v) },
   { name: 'limit', type: 'string', value: 'N', help: 'stop after N source rows', apply: (o, v) => (o.limit = integer('limit', v)) },
   { name: 'on-error', type: 'string', value: 'MODE', help: 'a row that cannot be written (undecodable image, failed augment or encode, label outside the names): skip (record in errors.jsonl) or fail (skip)', apply: (o, v) => (o.onError = v as RemuxOptions['onError']) },
   { name: 'max-pixels', type: 'string', value: 'N', help: 'refuse images, and copies at any step, with more pixels; also the largest output size (89478485)', apply: (o, v) => (o.maxPixels = integer('max-pixels', v)) },

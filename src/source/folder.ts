@@ -24,6 +24,7 @@ export async function openFolderSource(root: string, options: SourceOptions): Pr
   if (options.imageColumn !== undefined || options.labelColumn !== undefined || options.keepColumns.length > 0) {
     throw new UsageError(`source ${root} is an image folder: --image-column, --label-column and --keep-columns apply to parquet sources only`);
   }
+  if (options.imageRoot !== undefined) throw new UsageError(`source ${root} is an image folder, whose rows are its files: --image-root applies to local parquet sources only (rows that hold an image path)`);
   const all = (await listFiles(root)).filter(isImagePath);
   if (all.length === 0) throw new UsageError(`source ${root}: no images (${IMAGE_EXTENSIONS.join(' ')}) and no .parquet files in this directory`);
   const notes: string[] = [];

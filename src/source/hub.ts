@@ -47,6 +47,8 @@ interface HubFile {
  * A repo that stores no parquet is read from the hub's parquet conversion.
  */
 export async function openHubSource(spec: string, repo: string, options: SourceOptions): Promise<Source> {
+  // A hub row's image is its bytes; one that holds only a path is a recorded skip, never a local file read.
+  if (options.imageRoot !== undefined) throw new UsageError(`source ${spec} is a hub dataset: --image-root applies to local parquet sources only (rows that hold an image path)`);
   const hub = connect(repo, options);
   const notes: string[] = [];
   // `owner/name` with --revision or --config means the hub; without, it may be a mistyped path.
