@@ -38,6 +38,22 @@ test('a local shard named with a prefix that is no split name is read as train, 
   assert.deepEqual([source.split, source.totalRows, source.notes.filter((n) => n.includes('left out'))], ['train', 2, []]);
 });
 
+test('a source of several files: row counts from every footer; a later file without a chosen column is refused, naming it and its columns', async () => {
+  const dir = await tempDir('local-files');
+  const photos = (await samplePhotos()).slice(0, 5);
+  const rows = photos.map((p) => ({ bytes: p.bytes, label: p.label }));
+  await writeHfParquet(`${dir}/train-00000-of-00002.parquet`, rows.slice(0, 3), { labelNames: SAMPLE_CLASSES, rowGroupSize: 2 });
+  await writeHfParquet(`${dir}/train-00001-of-00002.parquet`, rows.slice(3), { labelNames: SAMPLE_CLASSES, rowGroupSize: 1 });
+  const source = await openSource(dir, { keepColumns: [] });
+  assert.deepEqual([source.totalRows, source.chunkRows], [5, [2, 1, 1, 1]]);
+  const read = [];
+  for await (const chunk of source.chunks(0)) read.push(...chunk.map((r) => [r.sourceIndex, r.fileRow, r.label, r.bytes?.length]));
+  assert.deepEqual(read, photos.map((p, i) => [i, i < 3 ? i : i - 3, p.label, p.bytes.length]));
+
+  await writeHfParquet(`${dir}/train-00001-of-00002.parquet`, photos.slice(3).map((p) => ({ bytes: p.bytes })));
+  await assert.rejects(openSource(dir, { keepColumns: [] }), /source train-00001-of-00002\.parquet has no column label, unlike the first file; its columns are image$/);
+});
+
 test('globs: * within a segment, ** across, ? one character, {a,b} alternatives', () => {
   const re = globToRegExp('data/**/train-*.{parquet,pq}');
   assert.ok(re.test('data/train-0.parquet'));

@@ -70,7 +70,7 @@ export async function openHubSource(spec: string, repo: string, options: SourceO
 
   const schema = files[0].schema;
   const { imageColumn, labelColumn, labelNames, keptColumns, columns } = chooseColumns(schema, options, files[0].path, notes);
-  for (const other of files.slice(1)) checkSameColumns(other.schema, other.path, columns);
+  for (const other of files.slice(1)) checkSameColumns(other.schema.fields.map((f) => f.name), other.path, columns);
   for (const { field } of keptColumns) {
     if (!HUB_KEEP_TYPES.some((is) => is(field.type))) throw new UsageError(`--keep-columns ${field.name}: columns of type ${field.type} are not read from hub sources yet (integers, floats, booleans, strings and binary are)`);
   }

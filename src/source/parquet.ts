@@ -1,6 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import { relative } from 'node:path';
 import { tableFromIPC, type Schema } from 'apache-arrow';
+import { parquetSchema } from 'hyparquet';
 import { ParquetFile } from 'parquet-wasm/node';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { DEFAULT_MAX_PIXELS } from '../options.js';
@@ -13,15 +14,19 @@ import type { Source, SourceOptions, SourceRow } from './source.js';
 import { isSplitName, selectSplit, splitOfPath } from './splits.js';
 import { prefetchOne } from '../util/stream.js';
 
-interface OpenFile {
+/**
+ * A file of the source, known from its footer: the rows of each row group and its columns. Nothing
+ * of it stays in memory but these until its row groups are read, and nothing after (a source can
+ * have hundreds of files: Places365's has 315).
+ */
+interface SourceFile {
   path: string;
   /** How messages name it: relative to the source directory, or as given. */
   display: string;
-  /** parquet-wasm's view: the Arrow schema, and kept columns. */
-  file: ParquetFile;
-  /** hyparquet's view: the image and label columns. */
-  local: LocalParquet;
   rowGroups: number[];
+  columns: string[];
+  /** While its row groups are read on this thread: hyparquet's footer, and parquet-wasm's file for kept columns. */
+  open: { local: Promise<LocalParquet>; wasm: Promise<ParquetFile> | null } | null;
 }
 
 /** What a run stopped by a row group it cannot read leaves, and what to do (as for a WASM trap: util/wasmCrash.ts). */
@@ -49,24 +54,40 @@ export async function resolveParquetPaths(spec: string | string[]): Promise<{ pa
   return { paths: paths.map((p) => `${spec}/${p}`), root: spec };
 }
 
-async function openParquet(path: string, display: string): Promise<OpenFile> {
+async function readFooter(path: string, display: string): Promise<SourceFile> {
   try {
-    const file = await ParquetFile.fromFile(await openAsBlob(path));
-    const local = await openLocalParquet(path);
-    return { path, display, file, local, rowGroups: local.metadata.row_groups.map((g) => Number(g.num_rows)) };
+    const { metadata } = await openLocalParquet(path);
+    const columns = parquetSchema(metadata).children.map((c) => c.element.name);
+    return { path, display, rowGroups: metadata.row_groups.map((g) => Number(g.num_rows)), columns, open: null };
   } catch (error) {
-    throw new UsageError(`source ${display}: not a readable parquet file (${messageOf(error)})`);
+    throw notReadable(display, error);
   }
+}
+
+const notReadable = (display: string, error: unknown) => new UsageError(`source ${display}: not a readable parquet file (${messageOf(error)})`);
+
+/** The file's Arrow schema, from parquet-wasm (the columns' Arrow types, and the `huggingface` metadata). */
+async function arrowSchema(file: SourceFile): Promise<Schema> {
+  try {
+    const wasm = await openWasm(file.path);
+    try {
+      return tableFromIPC(wasm.schema().intoIPCStream()).schema;
+    } finally {
+      wasm.free();
+    }
+  } catch (error) {
+    throw notReadable(file.display, error);
+  }
+}
+
+async function openWasm(path: string): Promise<ParquetFile> {
+  return ParquetFile.fromFile(await openAsBlob(path));
 }
 
 /** How messages name a source: the path, or the first files of a list. */
 export function describeSpec(spec: string | string[]): string {
   if (!Array.isArray(spec)) return spec;
   return spec.length <= 2 ? spec.join(' ') : `${spec[0]} … (${spec.length} files)`;
-}
-
-function schemaOf(file: OpenFile): Schema {
-  return tableFromIPC(file.file.schema().intoIPCStream()).schema;
 }
 
 /**
@@ -89,12 +110,12 @@ export async function openParquetSource(spec: string | string[], options: Source
   const notes: string[] = [];
   const what = `source ${describeSpec(spec)}`;
   const { split, paths: chosen } = selectSplit(relativePaths, options.split, what, notes, localSplitOf);
-  const files: OpenFile[] = [];
-  for (const rel of chosen) files.push(await openParquet(root ? `${root}/${rel}` : rel, rel));
+  const files: SourceFile[] = [];
+  for (const rel of chosen) files.push(await readFooter(root ? `${root}/${rel}` : rel, rel));
 
-  const schema = schemaOf(files[0]);
+  const schema = await arrowSchema(files[0]);
   const { imageColumn, labelColumn, labelNames, keptColumns, columns } = chooseColumns(schema, options, files[0].display, notes);
-  for (const other of files.slice(1)) checkSameColumns(schemaOf(other), other.display, columns);
+  for (const other of files.slice(1)) checkSameColumns(other.columns, other.display, columns);
   const isStruct = isStructImage(schema, imageColumn);
   const imageFiles = { root: await imageRootOf(options.imageRoot), maxBytes: maxImageFileBytes(options.maxPixels ?? DEFAULT_MAX_PIXELS) };
 
@@ -124,14 +145,18 @@ export async function openParquetSource(spec: string | string[], options: Source
       if (reader) data = await reader({ path: file.path, ...request });
       else {
         readingInWasm(`source ${file.display}: row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1})`);
-        data = await readRowGroup(file.local, request, async () => file.file);
+        const open = (file.open ??= { local: openLocalParquet(file.path), wasm: null });
+        data = await readRowGroup(await open.local, request, () => (open.wasm ??= openWasm(file.path)));
         readingInWasm(null);
       }
     } catch (error) {
       throw new RemuxError('ERR_REMUX_SOURCE', `source ${file.display}: cannot read row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1}): ${messageOf(error)}. ${AFTER_A_BAD_READ}`);
     }
     // Every read of this file is done (the next ones are of later files).
-    if (group === file.rowGroups.length - 1) file.file.free();
+    if (group === file.rowGroups.length - 1 && file.open) {
+      void file.open.wasm?.then((wasm) => wasm.free(), () => {});
+      file.open = null;
+    }
     const { images, labels } = data;
     const table = data.kept ? tableFromIPC(data.kept) : null;
     const kept = options.keepColumns.map((c) => [c, table!.getChild(c)!] as const);

@@ -42,10 +42,10 @@ export function chooseColumns(schema: Schema, options: SourceOptions, display: s
   return { imageColumn, labelColumn, labelNames, keptColumns, columns };
 }
 
-/** Later files of a source must have the columns chosen from the first. */
-export function checkSameColumns(schema: Schema, display: string, columns: string[]): void {
+/** Later files of a source must have the columns chosen from the first; `names` are a later file's columns. */
+export function checkSameColumns(names: readonly string[], display: string, columns: string[]): void {
   for (const c of columns) {
-    if (!schema.fields.some((f) => f.name === c)) throw new UsageError(`source ${display} has no column ${c}, unlike the first file; its columns are ${describeColumns(schema)}`);
+    if (!names.includes(c)) throw new UsageError(`source ${display} has no column ${c}, unlike the first file; its columns are ${names.join(', ')}`);
   }
 }
 

@@ -44,9 +44,12 @@ export interface LocalParquet {
   metadata: FileMetaData;
 }
 
+/** First read of a footer (hyparquet reads 512 kB by default); most fit, a larger one costs one more read. */
+const FOOTER_FETCH_BYTES = 64 * 1024;
+
 export async function openLocalParquet(path: string): Promise<LocalParquet> {
   const buffer = await fileBuffer(path);
-  return { path, buffer, metadata: await parquetMetadataAsync(buffer) };
+  return { path, buffer, metadata: await parquetMetadataAsync(buffer, { initialFetchSize: FOOTER_FETCH_BYTES }) };
 }
 
 /**
@@ -104,13 +107,43 @@ export function rowGroupBuffers(data: RowGroupData): ArrayBuffer[] {
   return buffers;
 }
 
-/** Files a reader thread has opened, by path: their footers only, kept for the thread's life. */
-const opened = new Map<string, { file: Promise<LocalParquet>; wasm: Promise<ParquetFile> | null }>();
+/** A file a reader thread has open: its footer, parquet-wasm's file once a kept column is read, and reads under way. */
+interface Opened {
+  file: Promise<LocalParquet>;
+  wasm: Promise<ParquetFile> | null;
+  reads: number;
+  closed: boolean;
+}
 
-/** `readRowGroup` in a thread that opens the file itself (once). */
+/**
+ * Files a reader thread keeps open, the most recently used last. A thread reads the row groups of
+ * a few files at a time (the source's order), so a few stay open and the rest are let go: a source
+ * of hundreds of files does not pile up their footers in each reader.
+ */
+const OPEN_FILES = 4;
+const opened = new Map<string, Opened>();
+
+/** `readRowGroup` in a thread that opens the file itself. */
 export async function readRowGroupOfPath(request: RowGroupRequest): Promise<RowGroupData> {
   let entry = opened.get(request.path);
-  if (!entry) opened.set(request.path, (entry = { file: openLocalParquet(request.path), wasm: null }));
-  const wasm = () => (entry.wasm ??= openAsBlob(request.path).then((blob) => ParquetFile.fromFile(blob)));
-  return readRowGroup(await entry.file, request, wasm);
+  if (entry) opened.delete(request.path);
+  entry ??= { file: openLocalParquet(request.path), wasm: null, reads: 0, closed: false };
+  opened.set(request.path, entry);
+  for (const [path, old] of opened) {
+    if (opened.size <= OPEN_FILES) break;
+    opened.delete(path);
+    old.closed = true;
+    if (old.reads === 0) close(old);
+  }
+  const open = entry;
+  open.reads++;
+  try {
+    return await readRowGroup(await open.file, request, () => (open.wasm ??= openAsBlob(request.path).then((blob) => ParquetFile.fromFile(blob))));
+  } finally {
+    if (--open.reads === 0 && open.closed) close(open);
+  }
+}
+
+function close(entry: Opened): void {
+  void entry.wasm?.then((wasm) => wasm.free(), () => {});
 }
