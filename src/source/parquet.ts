@@ -131,7 +131,7 @@ export async function openParquetSource(spec: string | string[], options: Source
     chunks(fromIndex = 0, reader?: RowGroupReader) {
       // The next row group is read while the rows of this one are handed out. The first one is
       // read here, while the workers start: a worker's first read waits for its start and for
-      // loading parquet-wasm (~0.5 s more for a one-row run).
+      // loading the reader.
       return prefetchOne(groupsFrom(files.map((f) => f.rowGroups), fromIndex), (task, index) => readGroup(task, index === 0 ? undefined : reader));
     },
   };

@@ -5,8 +5,9 @@ import { currentFeature, featureOfField, hfFeatures, isImageLike } from './huggi
 import type { KeptColumn, SourceOptions, SourceRow } from './source.js';
 
 /**
- * What the two parquet readers (local files through parquet-wasm, hub files through hyparquet over
- * HTTP) share, so that they choose the same columns and give the same rows for the same files.
+ * What the two parquet readers (local files and hub files over HTTP, both through hyparquet, with
+ * the Arrow schema from parquet-wasm) share, so that they choose the same columns and give the
+ * same rows for the same files.
  */
 
 /** The columns a parquet source reads, chosen once from the first file's Arrow schema. */

@@ -2,9 +2,9 @@
  * Reading one row group of a local parquet file: the costly part of a parquet source. The image
  * and label columns are read with hyparquet straight from the file (one read per column chunk,
  * into a buffer of exactly its size; each image then copied once, into a buffer of its own), at
- * ~0.12 ms of CPU per 83 kB image against ~0.33 through parquet-wasm, which decompresses into its
- * own memory, copies the pages out as an Arrow IPC stream and leaves each image to be copied once
- * more (places512, 2,320 rows, ZSTD and Snappy alike: benchmarks/README.md). Kept columns, of any
+ * 0.17–0.19 ms of CPU per 83 kB image (ZSTD, Snappy) against 0.34–0.42 through parquet-wasm, which
+ * decompresses into its own memory, copies the pages out as an Arrow IPC stream and leaves each
+ * image to be copied once more (places512, 2,320 rows: benchmarks/parquetRead.ts). Kept columns, of any
  * Arrow type, still come through parquet-wasm, as a small Arrow IPC stream. A row group is read on
  * the main thread or in a worker; what comes back moves, buffer by buffer, without a copy.
  */
