@@ -7,6 +7,7 @@ import { parseRunArgs } from '../src/cli/args.js';
 import { remux } from '../src/index.js';
 import { globToRegExp } from '../src/source/files.js';
 import { openSource } from '../src/source/index.js';
+import { readRowGroupOfPath } from '../src/source/rowGroups.js';
 import { splitOfPath } from '../src/source/splits.js';
 import { writeHfParquet } from './helpers/hfParquet.js';
 import { readOutput, tempDir } from './helpers/output.js';
@@ -52,6 +53,25 @@ test('a source of several files: row counts from every footer; a later file with
 
   await writeHfParquet(`${dir}/train-00001-of-00002.parquet`, photos.slice(3).map((p) => ({ bytes: p.bytes })));
   await assert.rejects(openSource(dir, { keepColumns: [] }), /source train-00001-of-00002\.parquet has no column label, unlike the first file; its columns are image$/);
+});
+
+test('a reading thread keeps a few files open: reads that go back and forth over more files give the same rows, kept columns too', async () => {
+  const dir = await tempDir('reader-files');
+  const photos = (await samplePhotos()).slice(0, 4);
+  const paths: string[] = [];
+  for (let f = 0; f < 7; f++) {
+    paths.push(`${dir}/part-${f}.parquet`);
+    await writeHfParquet(paths[f], photos.map((p, i) => ({ bytes: p.bytes, label: p.label, caption: `file ${f} row ${i}` })), { labelNames: SAMPLE_CLASSES, rowGroupSize: 2 });
+  }
+  const request = (f: number, group: number) => ({ path: paths[f], group, imageColumn: 'image', labelColumn: 'label', keptColumns: ['caption'] });
+  // Files 0–6 then back to 0 and 3: each is opened again once let go.
+  for (const [f, group] of [[0, 0], [1, 1], [2, 0], [3, 1], [4, 0], [5, 1], [6, 0], [0, 1], [3, 0]]) {
+    const data = await readRowGroupOfPath(request(f, group));
+    const captions = (await import('apache-arrow')).tableFromIPC(data.kept!).getChild('caption')!.toArray();
+    assert.deepEqual([...captions], [`file ${f} row ${group * 2}`, `file ${f} row ${group * 2 + 1}`]);
+    assert.deepEqual(data.labels, [BigInt(photos[group * 2].label), BigInt(photos[group * 2 + 1].label)]);
+    data.images.forEach((cell, i) => assert.deepEqual((cell as { bytes: Uint8Array }).bytes, photos[group * 2 + i].bytes, `file ${f}, group ${group}, row ${i}`));
+  }
 });
 
 test('globs: * within a segment, ** across, ? one character, {a,b} alternatives', () => {
