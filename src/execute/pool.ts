@@ -94,40 +94,33 @@ export class WorkerPool {
    * rather than be copied (see `toSend`). An `ImageError` means the image is at fault.
    */
   async remux(bytes: Uint8Array, sourceIndex: number, owned = false): Promise<EncodedCopy[]> {
-    const own = toSend(bytes, owned);
-    const response = await this.send({ id: this.nextId++, kind: 'remux', bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
-    if (!('copies' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a remux task without bytes');
-    return response.copies;
+    return answer(await this.rowTask('remux', bytes, sourceIndex, owned), 'copies');
   }
 
   /** Decodes one source image and plans its copies (batched backends); same errors as `remux`. */
   async decode(bytes: Uint8Array, sourceIndex: number, owned = false): Promise<DecodedSample> {
-    const own = toSend(bytes, owned);
-    const response = await this.send({ id: this.nextId++, kind: 'decode', bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
-    if (!('decoded' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a decode task without pixels');
-    return response.decoded;
+    return answer(await this.rowTask('decode', bytes, sourceIndex, owned), 'decoded');
   }
 
   /** Decodes and augments one source image on the CPU; its copies' pixels come back (same errors as `remux`). */
   async augment(bytes: Uint8Array, sourceIndex: number, owned = false): Promise<AugmentedCopy[]> {
+    return answer(await this.rowTask('augment', bytes, sourceIndex, owned), 'augmented');
+  }
+
+  /** A task on one source row's image bytes. */
+  private rowTask(kind: 'remux' | 'decode' | 'augment', bytes: Uint8Array, sourceIndex: number, owned: boolean): Promise<Success> {
     const own = toSend(bytes, owned);
-    const response = await this.send({ id: this.nextId++, kind: 'augment', bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
-    if (!('augmented' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered an augment task without pixels');
-    return response.augmented;
+    return this.send({ id: this.nextId++, kind, bytes: own, sourceIndex }, [own.buffer as ArrayBuffer]);
   }
 
   /** Encodes one augmented copy; its pixels are moved to the worker. */
   async encode(image: RgbImage, params: DecodedSample['plans'][number]['params']): Promise<EncodedCopy> {
-    const response = await this.send({ id: this.nextId++, kind: 'encode', image, params }, [image.data.buffer as ArrayBuffer]);
-    if (!('copies' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered an encode task without bytes');
-    return response.copies[0];
+    return answer(await this.send({ id: this.nextId++, kind: 'encode', image, params }, [image.data.buffer as ArrayBuffer]), 'copies')[0];
   }
 
   /** Reads a row group of a local parquet source (see `source/rowGroups.ts`) in one of the `READERS`. */
   async readRowGroup(group: RowGroupRequest): Promise<RowGroupData> {
-    const response = await this.send({ id: this.nextId++, kind: 'read', group }, [], this.slots.slice(0, READERS));
-    if (!('rows' in response)) throw new RemuxError('ERR_REMUX_WORKER', 'worker answered a read task without a row group');
-    return response.rows;
+    return answer(await this.send({ id: this.nextId++, kind: 'read', group }, [], this.slots.slice(0, READERS)), 'rows');
   }
 
   /**
@@ -167,6 +160,12 @@ export class WorkerPool {
     await Promise.all(this.slots.map((s) => s.exited));
     openPools.delete(this);
   }
+}
+
+/** What a task answers under `key`; an answer without it is a worker out of step with this pool. */
+function answer<K extends 'copies' | 'decoded' | 'augmented' | 'rows'>(response: Success, key: K): Extract<Success, Record<K, unknown>>[K] {
+  if (!(key in response)) throw new RemuxError('ERR_REMUX_WORKER', `worker answered without ${key}`);
+  return (response as Extract<Success, Record<K, unknown>>)[key];
 }
 
 /**
