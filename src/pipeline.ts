@@ -23,7 +23,7 @@ import { ShardWriter, type ShardInfo } from './sink/shardWriter.js';
 import { describePart, errorsFile, shardPrefix, sliceRows } from './sink/slice.js';
 import type { PushTarget } from './sink/upload.js';
 import { openSource, type Source, type SourceRow } from './source/index.js';
-import { describeSpec } from './source/parquet.js';
+import { describeSpec } from './source/source.js';
 import type { RowGroupReader, RowGroupRequest } from './source/rowGroups.js';
 import { addStageTime, BusyClock, noStageTime, secondsSince, timedIterable, type StageSeconds } from './util/stageTime.js';
 import { mapOrdered } from './util/stream.js';

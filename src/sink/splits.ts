@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
-import { describeSpec } from '../source/parquet.js';
+import { describeSpec } from '../source/source.js';
 import { datasetCard, type CardInput } from './card.js';
 import { fingerprintDifferences, readOutputJournals } from './journal.js';
 import { takeLock, type OutputLock } from './lock.js';

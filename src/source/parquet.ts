@@ -10,7 +10,7 @@ import { expandGlob, hasGlob, listFiles, statOrNull } from './files.js';
 import { imageRootOf, maxImageFileBytes, readReferencedImages } from './imagePaths.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow, type GroupToRead } from './parquetRows.js';
 import { openLocalParquet, readRowGroup, type LocalParquet, type RowGroupData, type RowGroupReader } from './rowGroups.js';
-import type { Source, SourceOptions, SourceRow } from './source.js';
+import { describeSpec, type Source, type SourceOptions, type SourceRow } from './source.js';
 import { isSplitName, selectSplit, splitOfPath } from './splits.js';
 import { prefetchOne } from '../util/stream.js';
 
@@ -82,12 +82,6 @@ async function arrowSchema(file: SourceFile): Promise<Schema> {
 
 async function openWasm(path: string): Promise<ParquetFile> {
   return ParquetFile.fromFile(await openAsBlob(path));
-}
-
-/** How messages name a source: the path, or the first files of a list. */
-export function describeSpec(spec: string | string[]): string {
-  if (!Array.isArray(spec)) return spec;
-  return spec.length <= 2 ? spec.join(' ') : `${spec[0]} … (${spec.length} files)`;
 }
 
 /**

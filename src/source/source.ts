@@ -76,3 +76,9 @@ export interface SourceOptions {
   /** Hub datasets: aborting it (the run's Ctrl-C) ends every request and wait for a retry at once. */
   signal?: AbortSignal;
 }
+
+/** How messages name a source: the path, or the first files of a list. */
+export function describeSpec(spec: string | string[]): string {
+  if (!Array.isArray(spec)) return spec;
+  return spec.length <= 2 ? spec.join(' ') : `${spec[0]} … (${spec.length} files)`;
+}
