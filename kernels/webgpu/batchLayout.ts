@@ -52,8 +52,11 @@ export interface GroupLimits {
 /** The most one sample needs of any buffer (its source, or a float RGB image of a pass), and of pixels in a round. */
 export function sampleNeeds(sample: BatchSample): { bytes: number; pixels: number } {
   const pixels = Math.max(...toPasses(sample.stages).map((p) => p.size.width * p.size.height));
-  return { bytes: Math.max(Math.ceil(sample.data.length / 4) * 4, pixels * 12), pixels };
+  return { bytes: Math.max(wordAligned(sample.data.length), pixels * 12), pixels };
 }
+
+/** `bytes` rounded up to whole 32-bit words: where a sample's source ends in the source buffer. */
+const wordAligned = (bytes: number) => Math.ceil(bytes / 4) * 4;
 
 /**
  * Splits a batch, in order, into dispatch groups within `limits`. A sample over the byte limit on
@@ -95,7 +98,7 @@ export function layoutBatch(samples: readonly BatchSample[]): BatchLayout {
   for (const s of samples) {
     byteBase.push(bytes);
     // Word-aligned, so that each sample is written to the device on its own (writeBuffer's offsets are whole words).
-    bytes += Math.ceil(s.data.length / 4) * 4;
+    bytes += wordAligned(s.data.length);
   }
 
   let inputs = samples.map((s, i) => ({ base: byteBase[i], size: s.size }));

@@ -1,23 +1,21 @@
-import { openAsBlob } from 'node:fs';
 import { relative } from 'node:path';
 import { tableFromIPC, type Schema } from 'apache-arrow';
 import { parquetSchema } from 'hyparquet';
-import { ParquetFile } from 'parquet-wasm/node';
 import { RemuxError, UsageError, messageOf } from '../errors.js';
 import { DEFAULT_MAX_PIXELS } from '../options.js';
 import { readingInWasm } from '../util/wasmCrash.js';
 import { expandGlob, hasGlob, listFiles, statOrNull } from './files.js';
 import { imageRootOf, maxImageFileBytes, readReferencedImages } from './imagePaths.js';
 import { checkSameColumns, chooseColumns, groupsFrom, isStructImage, sourceRow, type GroupToRead } from './parquetRows.js';
-import { openLocalParquet, readRowGroup, type LocalParquet, type RowGroupData, type RowGroupReader } from './rowGroups.js';
+import { openLocalParquet, openParquetWasm, readRowGroupOfPath, type RowGroupData, type RowGroupReader } from './rowGroups.js';
 import { describeSpec, type Source, type SourceOptions, type SourceRow } from './source.js';
 import { isSplitName, selectSplit, splitOfPath } from './splits.js';
 import { prefetchOne } from '../util/stream.js';
 
 /**
  * A file of the source, known from its footer: the rows of each row group and its columns. Nothing
- * of it stays in memory but these until its row groups are read, and nothing after (a source can
- * have hundreds of files: Places365's has 315).
+ * else of it stays in memory (a source can have hundreds of files: Places365's has 315); the
+ * thread that reads its row groups opens it then, and keeps only a few open (`readRowGroupOfPath`).
  */
 interface SourceFile {
   path: string;
@@ -25,8 +23,6 @@ interface SourceFile {
   display: string;
   rowGroups: number[];
   columns: string[];
-  /** While its row groups are read on this thread: hyparquet's footer, and parquet-wasm's file for kept columns. */
-  open: { local: Promise<LocalParquet>; wasm: Promise<ParquetFile> | null } | null;
 }
 
 /** What a run stopped by a row group it cannot read leaves, and what to do (as for a WASM trap: util/wasmCrash.ts). */
@@ -58,7 +54,7 @@ async function readFooter(path: string, display: string): Promise<SourceFile> {
   try {
     const { metadata } = await openLocalParquet(path);
     const columns = parquetSchema(metadata).children.map((c) => c.element.name);
-    return { path, display, rowGroups: metadata.row_groups.map((g) => Number(g.num_rows)), columns, open: null };
+    return { path, display, rowGroups: metadata.row_groups.map((g) => Number(g.num_rows)), columns };
   } catch (error) {
     throw notReadable(display, error);
   }
@@ -69,7 +65,7 @@ const notReadable = (display: string, error: unknown) => new UsageError(`source 
 /** The file's Arrow schema, from parquet-wasm (the columns' Arrow types, and the `huggingface` metadata). */
 async function arrowSchema(file: SourceFile): Promise<Schema> {
   try {
-    const wasm = await openWasm(file.path);
+    const wasm = await openParquetWasm(file.path);
     try {
       return tableFromIPC(wasm.schema().intoIPCStream()).schema;
     } finally {
@@ -78,10 +74,6 @@ async function arrowSchema(file: SourceFile): Promise<Schema> {
   } catch (error) {
     throw notReadable(file.display, error);
   }
-}
-
-async function openWasm(path: string): Promise<ParquetFile> {
-  return ParquetFile.fromFile(await openAsBlob(path));
 }
 
 /**
@@ -135,21 +127,15 @@ export async function openParquetSource(spec: string | string[], options: Source
     const file = files[f];
     let data: RowGroupData;
     try {
-      const request = { group, imageColumn, labelColumn, keptColumns: options.keepColumns };
-      if (reader) data = await reader({ path: file.path, ...request });
+      const request = { path: file.path, group, imageColumn, labelColumn, keptColumns: options.keepColumns };
+      if (reader) data = await reader(request);
       else {
         readingInWasm(`source ${file.display}: row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1})`);
-        const open = (file.open ??= { local: openLocalParquet(file.path), wasm: null });
-        data = await readRowGroup(await open.local, request, () => (open.wasm ??= openWasm(file.path)));
+        data = await readRowGroupOfPath(request);
         readingInWasm(null);
       }
     } catch (error) {
       throw new RemuxError('ERR_REMUX_SOURCE', `source ${file.display}: cannot read row group ${group} (rows ${fileRowStart}–${fileRowStart + count - 1}): ${messageOf(error)}. ${AFTER_A_BAD_READ}`);
-    }
-    // Every read of this file is done (the next ones are of later files).
-    if (group === file.rowGroups.length - 1 && file.open) {
-      void file.open.wasm?.then((wasm) => wasm.free(), () => {});
-      file.open = null;
     }
     const { images, labels } = data;
     const table = data.kept ? tableFromIPC(data.kept) : null;

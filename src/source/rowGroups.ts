@@ -39,7 +39,6 @@ export type RowGroupReader = (request: RowGroupRequest) => Promise<RowGroupData>
 
 /** A local parquet file as hyparquet reads it: its footer, parsed once, and reads of byte ranges. */
 export interface LocalParquet {
-  path: string;
   buffer: AsyncBuffer;
   metadata: FileMetaData;
 }
@@ -49,7 +48,12 @@ const FOOTER_FETCH_BYTES = 64 * 1024;
 
 export async function openLocalParquet(path: string): Promise<LocalParquet> {
   const buffer = await fileBuffer(path);
-  return { path, buffer, metadata: await parquetMetadataAsync(buffer, { initialFetchSize: FOOTER_FETCH_BYTES }) };
+  return { buffer, metadata: await parquetMetadataAsync(buffer, { initialFetchSize: FOOTER_FETCH_BYTES }) };
+}
+
+/** The file through parquet-wasm: its Arrow schema, and kept columns of any Arrow type. Free it when done. */
+export async function openParquetWasm(path: string): Promise<ParquetFile> {
+  return ParquetFile.fromFile(await openAsBlob(path));
 }
 
 /**
@@ -116,14 +120,14 @@ interface Opened {
 }
 
 /**
- * Files a reader thread keeps open, the most recently used last. A thread reads the row groups of
- * a few files at a time (the source's order), so a few stay open and the rest are let go: a source
- * of hundreds of files does not pile up their footers in each reader.
+ * Files a reading thread (the main thread, or a worker) keeps open, the most recently used last.
+ * A thread reads the row groups of a few files at a time (the source's order), so a few stay open
+ * and the rest are let go: a source of hundreds of files does not pile up their footers.
  */
 const OPEN_FILES = 4;
 const opened = new Map<string, Opened>();
 
-/** `readRowGroup` in a thread that opens the file itself. */
+/** `readRowGroup` on this thread, opening the file (or finding it among the few kept open). */
 export async function readRowGroupOfPath(request: RowGroupRequest): Promise<RowGroupData> {
   let entry = opened.get(request.path);
   if (entry) opened.delete(request.path);
@@ -138,7 +142,7 @@ export async function readRowGroupOfPath(request: RowGroupRequest): Promise<RowG
   const open = entry;
   open.reads++;
   try {
-    return await readRowGroup(await open.file, request, () => (open.wasm ??= openAsBlob(request.path).then((blob) => ParquetFile.fromFile(blob))));
+    return await readRowGroup(await open.file, request, () => (open.wasm ??= openParquetWasm(request.path)));
   } finally {
     if (--open.reads === 0 && open.closed) close(open);
   }
