@@ -12,7 +12,7 @@ import { axisWeights, sourceRows } from '../cpu/resampleAxisAligned.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
-  resampleRows(src: number, srcW: number, rowMin: number, rows: number, xStart: number, xCount: number, xW: number, xTaps: number, outW: number, tmp: number): void;
+  resampleRows(src: number, srcW: number, rowMin: number, rows: number, xStart: number, xCount: number, xW: number, xTaps: number, outW: number, tmp: number, rowFloats: number): void;
   resampleColumns(tmp: number, rowMin: number, rowLength: number, outH: number, yStart: number, yCount: number, yW: number, yTaps: number, out: number, program: number, ops: number, toBytes: boolean, planes: number, planeBytes: number): number;
   colourFromPlanes(planes: number, planeBytes: number, pixels: number, program: number, ops: number, to: number, out: number): number;
   grayMean(px: number, pixels: number): number;
@@ -84,7 +84,7 @@ export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, src
   // When another pass follows, the image waits for it as planes, which the colour ops work on.
   const planar = passes.length > 0;
 
-  // Layout: source | x tables | y tables | tmp | out | planes (when planar), each 16-byte aligned,
+  // Layout: source | x tables | y tables | tmp | a source row as floats | out | planes (when planar), each 16-byte aligned,
   // with spare bytes for the kernel's 4-wide loads and stores past the last pixel.
   let at = PROGRAM_BYTES;
   const place = (bytes: number) => {
@@ -100,6 +100,7 @@ export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, src
   const yCountAt = place(ys.count.byteLength);
   const yWAt = place(ys.weights.byteLength);
   const tmpAt = place(rows * rowLength * 4);
+  const rowFloatsAt = place(srcWidth * 24 + 192);
   const outAt = place(outHeight * rowLength * 4 + SPARE);
   // R, G and B planes of the whole output, each with room for a last group of four run past it.
   const planeBytes = align(outWidth * outHeight * 4 + 16);
@@ -115,7 +116,7 @@ export function resampleColourWasm(src: ArrayLike<number>, srcWidth: number, src
   heap.set(new Uint8Array(ys.start.buffer), yStartAt);
   heap.set(new Uint8Array(ys.count.buffer), yCountAt);
   heap.set(new Uint8Array(ys.weights.buffer), yWAt);
-  wasm.resampleRows(srcAt, srcWidth, rowMin, rows, xStartAt, xCountAt, xWAt, xs.maxTaps, outWidth, tmpAt);
+  wasm.resampleRows(srcAt, srcWidth, rowMin, rows, xStartAt, xCountAt, xWAt, xs.maxTaps, outWidth, tmpAt, rowFloatsAt);
   writeProgram(wasm, first, 0);
   const mean = wasm.resampleColumns(tmpAt, rowMin, rowLength, outHeight, yStartAt, yCountAt, yWAt, ys.maxTaps, outAt, 0, first.length, toBytes && !planar, planesAt, planeBytes);
   if (planar) runPlanarPasses(wasm, planesAt, planeBytes, outWidth * outHeight, passes, mean, toBytes ? TO_BYTES : TO_FLOATS, outAt);

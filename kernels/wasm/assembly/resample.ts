@@ -8,29 +8,79 @@ export { boxReduce } from './reduce';
 // caller lays out memory and passes byte offsets; weights come from the same `axisWeights` as the
 // CPU reference, so both compute the same sums.
 
-/** Horizontal pass: `rows` source rows from `rowMin`, each to `outW` RGB floats in `tmp`. */
-export function resampleRows(src: usize, srcW: i32, rowMin: i32, rows: i32, xStart: usize, xCount: usize, xW: usize, xTaps: i32, outW: i32, tmp: usize): void {
+/**
+ * Horizontal pass: `rows` source rows from `rowMin`, each to `outW` RGB floats in `tmp`. Each row's
+ * span of columns the outputs read is first widened to floats in `rowFloats` (room for two rows:
+ * `srcW` × 24 + 192 bytes), so that each tap is one load, multiply and add rather than a
+ * byte load and three widenings: a source pixel feeds about two outputs, and taps outnumber pixels.
+ * The sums are the same, in the same order, as from the bytes.
+ */
+export function resampleRows(src: usize, srcW: i32, rowMin: i32, rows: i32, xStart: usize, xCount: usize, xW: usize, xTaps: i32, outW: i32, tmp: usize, rowFloats: usize): void {
   const rowBytes = <usize>srcW * 3;
-  for (let r = 0; r < rows; r++) {
-    const srcRow = src + <usize>(rowMin + r) * rowBytes;
+  // The outputs may run right to left (a flip folded into the matrix): take the span from all of them.
+  let lo = srcW;
+  let hi = 0;
+  for (let o = 0; o < outW; o++) {
+    const first = load<i32>(xStart + (<usize>o << 2));
+    lo = min(lo, first);
+    hi = max(hi, first + load<i32>(xCount + (<usize>o << 2)));
+  }
+  if (hi <= lo) return;
+  const spanBytes = <usize>(hi - lo) * 3;
+  // Two rows at a time: they share each tap's weight and offsets.
+  const second = rowFloats + ((spanBytes + 16) << 2);
+  for (let r = 0; r < rows; r += 2) {
+    const srcRow = src + <usize>(rowMin + r) * rowBytes + <usize>lo * 3;
+    const pair = r + 1 < rows;
+    widen(srcRow, spanBytes, rowFloats);
+    if (pair) widen(srcRow + rowBytes, spanBytes, second);
     let t = tmp + <usize>r * <usize>outW * 12;
+    const rowStep = <usize>outW * 12;
     for (let o = 0; o < outW; o++) {
       const n = load<i32>(xCount + (<usize>o << 2));
-      let s = srcRow + <usize>load<i32>(xStart + (<usize>o << 2)) * 3;
+      // 16 bytes per pixel read: the 4th float belongs to the next pixel and is ignored.
+      let s = <usize>(load<i32>(xStart + (<usize>o << 2)) - lo) * 12;
       let w = xW + <usize>(o * xTaps) * 4;
-      let acc = f32x4.splat(0);
+      let acc0 = f32x4.splat(0);
+      let acc1 = f32x4.splat(0);
       for (let k = 0; k < n; k++) {
-        // 4 bytes from the pixel (the 4th belongs to the next one and is ignored). The signed
-        // conversion is one instruction on x64, the unsigned one several; bytes are never negative.
-        const px = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(s))));
-        acc = f32x4.add(acc, f32x4.mul(px, f32x4.splat(load<f32>(w))));
-        s += 3;
+        const weight = f32x4.splat(load<f32>(w));
+        acc0 = f32x4.add(acc0, f32x4.mul(v128.load(rowFloats + s), weight));
+        acc1 = f32x4.add(acc1, f32x4.mul(v128.load(second + s), weight));
+        s += 12;
         w += 4;
       }
-      // 16 bytes: the 4th float is overwritten by the next pixel (tmp has 4 spare bytes at the end).
-      v128.store(t, acc);
+      // 16 bytes, the 4th float overwritten by the next pixel; a row's last pixel is stored as its
+      // 12 bytes, or it would overwrite the second row's first, already stored.
+      if (o + 1 < outW) {
+        v128.store(t, acc0);
+        if (pair) v128.store(t + rowStep, acc1);
+      } else {
+        storeRgb(t, acc0);
+        if (pair) storeRgb(t + rowStep, acc1);
+      }
       t += 12;
     }
+  }
+}
+
+/** The first three floats of `v` at `at`. */
+@inline function storeRgb(at: usize, v: v128): void {
+  v128.store64_lane(at, v, 0);
+  v128.store32_lane(at, v, 2, 8);
+}
+
+/** `bytes` bytes from `from` as floats at `to`, 16 at a time: up to 15 bytes past them are read and widened, never used. */
+@inline function widen(from: usize, bytes: usize, to: usize): void {
+  for (let b: usize = 0; b < bytes; b += 16) {
+    const v = v128.load(from + b);
+    const low = i16x8.extend_low_i8x16_u(v);
+    const high = i16x8.extend_high_i8x16_u(v);
+    const at = to + (b << 2);
+    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(low)));
+    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(low)), 16);
+    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(high)), 32);
+    v128.store(at, f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(high)), 48);
   }
 }
 
