@@ -101,7 +101,29 @@ export function resampleColumns(tmp: usize, rowMin: i32, rowLength: i32, outH: i
     const first = tmp + <usize>(load<i32>(yStart + (<usize>o << 2)) - rowMin) * rowBytes;
     const w = yW + <usize>(o * yTaps) * 4;
     const outRow = planes ? out : out + <usize>o * rowBytes;
-    for (let c = 0; c < vectors; c += 4) {
+    // Four vectors at a time share each tap's weight; then one at a time.
+    const quads = vectors & ~15;
+    for (let c = 0; c < quads; c += 16) {
+      let a0 = f32x4.splat(0);
+      let a1 = f32x4.splat(0);
+      let a2 = f32x4.splat(0);
+      let a3 = f32x4.splat(0);
+      let t = first + (<usize>c << 2);
+      for (let k = 0; k < n; k++) {
+        const weight = f32x4.splat(load<f32>(w + (<usize>k << 2)));
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(t), weight));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(t, 16), weight));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(t, 32), weight));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(t, 48), weight));
+        t += rowBytes;
+      }
+      const at = outRow + (<usize>c << 2);
+      v128.store(at, a0);
+      v128.store(at, a1, 16);
+      v128.store(at, a2, 32);
+      v128.store(at, a3, 48);
+    }
+    for (let c = quads; c < vectors; c += 4) {
       let acc = f32x4.splat(0);
       let t = first + (<usize>c << 2);
       for (let k = 0; k < n; k++) {
