@@ -157,6 +157,13 @@ test('owner/name that is neither a local path nor on the hub (a mistyped path): 
   await assert.rejects(openSource('ds/pqq', hubOptions({ endpoint: closed.url, retry: { ...retry, attempts: 2 } })), {
     message: /^source ds\/pqq: no such file or directory, and the hub at http:\/\/127\.0\.0\.1:\d+ could not be reached to look for dataset ds\/pqq \(GET \/api\/datasets\/ds\/pqq\/tree\/main[^ ]*: gave up after 2 attempts; last error: fetch failed \(ECONNREFUSED\)\)$/,
   });
+  // A host the resolver says does not exist is not tried again: one line at once, not a minute of backoff.
+  delays.length = 0;
+  await assert.rejects(openSource('ds/pqq', hubOptions({ endpoint: 'http://remux-test.invalid' })), {
+    name: 'UsageError',
+    message: 'source ds/pqq: no such file or directory, and the hub at http://remux-test.invalid could not be reached to look for dataset ds/pqq (GET /api/datasets/ds/pqq/tree/main: host remux-test.invalid not found (ENOTFOUND); not retried)',
+  });
+  assert.deepEqual(delays, [], 'no wait before a second try');
   const typo = await cli(['run', 'ds/pqq', '--out', await tempDir('typo'), '--endpoint', hub.url], {});
   assert.deepEqual([typo.code, typo.stderr], [2, `remux: source ds/pqq: no such file or directory, and the hub at ${hub.url} has no dataset ds/pqq (HTTP 404)\n`]);
 });
