@@ -11,7 +11,7 @@ import { ImageError } from './codec/decode.js';
 import { EXTENSIONS } from './codec/encode.js';
 import { decodeMemory } from './codec/decodeMemory.js';
 import { codecVersions } from './codec/libraries.js';
-import { WorkerPool, WORKERS_READ_FROM } from './execute/pool.js';
+import { WorkerPool } from './execute/pool.js';
 import { RemuxError, messageOf, redact } from './errors.js';
 import { resolveOptions, TARGET_SHARD_BYTES, type ConcreteBackend, type Progress, type RemuxOptions, type ResolvedOptions } from './options.js';
 import { finalizeHint, finalizeRun } from './sink/finalize.js';
@@ -149,7 +149,7 @@ export async function remux(input: RemuxOptions): Promise<RemuxSummary> {
     // On a timer, not from the loop over results: see `writeResults`.
     const reporting = options.onProgress && setInterval(report, PROGRESS_EVERY_MS);
     try {
-      const reader = options.workers >= WORKERS_READ_FROM ? (group: RowGroupRequest) => pool.readRowGroup(group) : undefined;
+      const reader = (group: RowGroupRequest) => pool.readRowGroup(group);
       const rows = timedIterable(rowsFrom(source, position.sourceIndex, range.end, reader), (s) => (stageSeconds.read += s));
       const user = augment && { augment, tf: await startTfjs(cpuKernels, backend.tf), seed: options.seed, labelNames: source.labelNames, hasLabels: source.hasLabels };
       const device = backend.run && meteredRunner(backend.run, deviceClock);

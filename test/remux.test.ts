@@ -55,7 +55,8 @@ test('the sample parquet remuxes into Hugging Face parquet: rows, labels, sizes,
 });
 
 test('output bytes do not depend on batch size or worker count, and a run repeats exactly', async () => {
-  // Row groups of 5 rows, so that from WORKERS_READ_FROM workers on the workers read all but the first.
+  // Row groups of 5 rows, so that all but the first are read off the main thread: by the pool's
+  // reader thread below WORKERS_READ_FROM workers, by the workers from it on.
   const source = `${await tempDir('same-source')}/train.parquet`;
   await writeHfParquet(source, (await samplePhotos()).map((p) => ({ bytes: p.bytes, label: p.label })), { labelNames: SAMPLE_CLASSES, rowGroupSize: 5 });
   const runs: string[][] = [];

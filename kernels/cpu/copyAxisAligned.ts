@@ -7,6 +7,7 @@
  */
 import type { Mat3 } from '../../src/augment/geometry.js';
 import { fillSpan } from './resampleAxisAligned.js';
+import { uninitializedBytes } from '../../src/util/bytes.js';
 
 /** True when every output pixel centre lands on a source pixel centre: scale ±1, whole-pixel offsets. */
 export function movesWholePixels(m: Mat3): boolean {
@@ -23,7 +24,6 @@ export function movesWholePixels(m: Mat3): boolean {
  *   resampling pass rounds it
  */
 export function copyAxisAligned(src: Uint8Array, srcWidth: number, srcHeight: number, m: Mat3, outWidth: number, outHeight: number, fill: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(outWidth * outHeight * 3);
   const fillBytes = Array.from({ length: 3 }, (_, c) => Math.min(255, Math.max(0, Math.floor(fill[c] + 0.5))));
   const needsFill = fillBytes.some((v) => v !== 0);
   // Output column u reads source column m0·u + x0, row v reads m4·v + y0 (centres to centres).
@@ -33,6 +33,9 @@ export function copyAxisAligned(src: Uint8Array, srcWidth: number, srcHeight: nu
   const uA = m[0] === 1 ? -x0 : x0 - (srcWidth - 1);
   const uFirst = Math.max(0, uA);
   const uEnd = Math.min(outWidth, uA + srcWidth);
+  const rowsInside = [y0, m[4] * (outHeight - 1) + y0].every((sy) => sy >= 0 && sy < srcHeight);
+  // A crop inside the image writes every byte; elsewhere a zero fill is left as the buffer's zeros.
+  const out = outHeight > 0 && rowsInside && uFirst === 0 && uEnd === outWidth ? uninitializedBytes(outWidth * outHeight * 3) : new Uint8Array(outWidth * outHeight * 3);
   const rowBytes = outWidth * 3;
   for (let v = 0; v < outHeight; v++) {
     const sy = m[4] * v + y0;

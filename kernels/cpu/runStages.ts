@@ -12,6 +12,7 @@ import { applyPointwise, type PointwiseStage } from './pointwise.js';
 import { resampleAxisAligned } from './resampleAxisAligned.js';
 import { warpBilinear } from './warpBilinear.js';
 import { colourToBytesWasm, colourWasm, resampleColourWasm, warpBilinearWasm } from '../wasm/resampleWasm.js';
+import { uninitializedBytes } from '../../src/util/bytes.js';
 
 /** Which implementation runs the warp passes: the TypeScript reference, or WASM SIMD where it applies. */
 export type Kernels = 'cpu' | 'wasm';
@@ -99,7 +100,7 @@ function pointwiseRun(stages: readonly Stage[], from: number): PointwiseStage[] 
 
 /** Rounds to the nearest level and clamps: the one rounding of the whole program. */
 export function toBytes(px: Float32Array): Uint8Array {
-  const out = new Uint8Array(px.length);
+  const out = uninitializedBytes(px.length);
   for (let i = 0; i < px.length; i++) {
     const v = (px[i] + 0.5) | 0;
     out[i] = v < 0 ? 0 : v > 255 ? 255 : v;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { PointwiseStage } from '../cpu/pointwise.js';
 import { reducedSize } from '../cpu/boxReduce.js';
 import { axisWeights, sourceRows } from '../cpu/resampleAxisAligned.js';
+import { copyBytes, uninitializedBytes } from '../../src/util/bytes.js';
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -163,7 +164,8 @@ export function boxReduceWasm(src: Uint8Array, width: number, height: number, ch
   const outW = reduced.width;
   const outRowBytes = outW * channels;
   const bandRows = Math.min(height, divisor * Math.max(1, Math.floor(REDUCE_BAND_BYTES / (rowBytes * divisor))));
-  const out = new Uint8Array(outRowBytes * reduced.height);
+  // Every band below writes its rows.
+  const out = uninitializedBytes(outRowBytes * reduced.height);
   // Layout: source band | column sums (u16, to whole blocks, + 16 zero lanes the SIMD loads read) |
   // block sums (u16, + 8 lanes for overlapping stores) | output band (+ 8 bytes for 8-byte stores).
   const srcAt = PROGRAM_BYTES;
@@ -260,7 +262,7 @@ function runColour(wasm: Exports, px: Float32Array, run: readonly PointwiseStage
 
 /** The bytes a rounding pass left at the start of `px`, copied out of the instance's memory. */
 function bytesOf(px: Float32Array): Uint8Array {
-  return new Uint8Array(px.buffer.slice(px.byteOffset, px.byteOffset + px.length));
+  return copyBytes(new Uint8Array(px.buffer, px.byteOffset, px.length));
 }
 
 /** A run of pointwise stages in place, in one pass per contrast stage; false when `px` is not in WASM memory. */

@@ -1,3 +1,5 @@
+import { uninitializedBytes } from '../util/bytes.js';
+
 /**
  * Applies an EXIF orientation (1–8) to an RGB image so that it reads upright, as Pillow's
  * `ImageOps.exif_transpose` and sharp's `autoOrient` do. Orientations 5–8 swap width and height.
@@ -7,7 +9,8 @@ export function applyOrientation(src: Uint8Array, width: number, height: number,
   const swap = orientation >= 5;
   const outW = swap ? height : width;
   const outH = swap ? width : height;
-  const out = new Uint8Array(src.length);
+  // Every output pixel is written below.
+  const out = uninitializedBytes(src.length);
   for (let y = 0; y < outH; y++) {
     for (let x = 0; x < outW; x++) {
       let sx: number;

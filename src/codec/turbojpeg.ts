@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DecodeError, oneLine } from './errors.js';
 import { scaledSize } from './jpegWindow.js';
+import { uninitializedBytes } from '../util/bytes.js';
 
 /**
  * libjpeg-turbo 3's TurboJPEG API (tj3*), called through koffi. @julusian/jpeg-turbo ships the
@@ -227,8 +228,9 @@ function makeTurbo3(tj: Bindings): Turbo3 {
     const r = window.region;
     // {0, 0, 0, 0} is TJUNCROPPED.
     check(tj, h, tj.setCroppingRegion(h, r ? { x: r.left, y: r.top, w: r.width, h: r.height } : { x: 0, y: 0, w: 0, h: 0 }), 'tj3SetCroppingRegion');
-    // Our own ArrayBuffer, so that the pixels can be transferred between threads.
-    const data = new Uint8Array(out.width * out.height * 3);
+    // Our own ArrayBuffer, so that the pixels can be transferred between threads; a decode that
+    // succeeds (or only warns) writes every row of it.
+    const data = uninitializedBytes(out.width * out.height * 3);
     if (tj.decompress8(h, bytes, bytes.length, data, 0, TJPF_RGB) !== 0) failUnlessWarning(tj, h, bytes);
     return { data, width: out.width, height: out.height };
   };

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { RemuxError } from '../errors.js';
 import { addStageTime, noStageTime, type StageSeconds } from '../util/stageTime.js';
@@ -5,6 +6,7 @@ import { ImageError, type RgbImage } from '../codec/decode.js';
 import type { AugmentedCopy, DecodedSample, EncodedCopy, WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './protocol.js';
 import { newVipsLock } from '../codec/vipsErrors.js';
 import type { RowGroupData, RowGroupRequest } from '../source/rowGroups.js';
+import { copyBytes } from '../util/bytes.js';
 
 type Success = Extract<WorkerResponse, { ok: true }>;
 
@@ -17,14 +19,25 @@ type Success = Extract<WorkerResponse, { ok: true }>;
 const READERS = 4;
 
 /**
- * Fewest workers for which they read the row groups; below it the main thread reads them. A row
- * group read in a worker costs the process more than on the main thread (places512, 2 workers, 3
- * rounds, hyparquet reading: 2.98 ms of CPU per image against 2.67; the workers +0.16 ms each,
- * libuv's and V8's helper threads +0.1, the main thread −0.08), so it pays only where the main
- * thread would cap the run: reading too, it spends ~0.19 ms per image in all (~5,000 images/s at
- * most), which 3 or more workers at ~1 ms per image each come near to.
+ * Fewest workers for which they read the row groups; below it a reader thread of their pool's own
+ * does (see `READER_HEAP_MB`). A row group read in a worker costs the process more than elsewhere
+ * (places512, 2 workers, 3 rounds, hyparquet reading: 2.98 ms of CPU per image against 2.67; the
+ * workers +0.16 ms each, libuv's and V8's helper threads +0.1), so it pays only where one reading
+ * thread would cap the run: it spends ~0.19 ms per image (~5,000 images/s at most), which 3 or
+ * more workers at ~1 ms per image each come near to.
  */
 export const WORKERS_READ_FROM = 3;
+
+/**
+ * The reader thread's initial old generation, in MB. V8 counts the ArrayBuffer bytes allocated
+ * since an isolate's last full collection against its allocation limit, ~3× a small heap: reading
+ * ~25 MB per row group of 100 places512 images (the column chunk, its pages, each image's copy),
+ * the main thread's 12 MB heap ran a full collection at every row group or so (55 in a 9,280-row
+ * run). With this initial size, 10 (identity pipeline, 2 workers: −0.12 ms of process CPU per
+ * image, +21 MB peak). The flag can only be given to an isolate when it is made, and the main
+ * thread's is made before remux runs: hence a thread of its own for reading.
+ */
+const READER_HEAP_MB = 64;
 
 interface Pending {
   resolve: (response: Success) => void;
@@ -33,6 +46,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** Settles once the thread runs JavaScript (its isolate is made) or has ended. */
+  online: Promise<unknown>;
   pending: Map<number, Pending>;
   /** Settles when the thread has ended, whatever the reason. */
   exited: Promise<unknown>;
@@ -53,6 +68,9 @@ export async function closeWorkerPools(): Promise<void> {
  */
 export class WorkerPool {
   private readonly slots: Slot[];
+  /** The reader thread, below `WORKERS_READ_FROM` workers; made at the first row group read. */
+  private reader: Promise<Slot> | null = null;
+  private readonly init: WorkerInit;
   private nextId = 0;
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
@@ -61,13 +79,15 @@ export class WorkerPool {
 
   constructor(size: number, job: Omit<WorkerInit, 'vipsLock'>) {
     const init = { ...job, vipsLock: newVipsLock() };
+    this.init = init;
     this.slots = Array.from({ length: size }, () => this.spawn(init));
     openPools.add(this);
   }
 
   private spawn(init: WorkerInit): Slot {
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-    const slot: Slot = { worker, pending: new Map(), exited: new Promise((resolve) => worker.once('exit', resolve)) };
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    const slot: Slot = { worker, pending: new Map(), exited, online: Promise.race([new Promise((resolve) => worker.once('online', resolve)), exited]) };
     worker.on('message', (response: WorkerResponse) => {
       const task = slot.pending.get(response.id);
       if (!task) return;
@@ -118,9 +138,29 @@ export class WorkerPool {
     return answer(await this.send({ id: this.nextId++, kind: 'encode', image, params }, [image.data.buffer as ArrayBuffer]), 'copies')[0];
   }
 
-  /** Reads a row group of a local parquet source (see `source/rowGroups.ts`) in one of the `READERS`. */
+  /** Reads a row group of a local parquet source (see `source/rowGroups.ts`) in one of the `READERS`, or in the reader thread. */
   async readRowGroup(group: RowGroupRequest): Promise<RowGroupData> {
-    return answer(await this.send({ id: this.nextId++, kind: 'read', group }, [], this.slots.slice(0, READERS)), 'rows');
+    const readers = this.slots.length >= WORKERS_READ_FROM ? this.slots.slice(0, READERS) : [await (this.reader ??= this.spawnReader())];
+    return answer(await this.send({ id: this.nextId++, kind: 'read', group }, [], readers), 'rows');
+  }
+
+  /**
+   * The reader thread, its isolate made with `READER_HEAP_MB`: V8's flags are the process's, so
+   * the flag is set only once every worker's isolate is made, and set back once the reader's is.
+   * A process started with its own initial old space keeps it, for every thread.
+   */
+  private async spawnReader(): Promise<Slot> {
+    await Promise.all(this.slots.map((s) => s.online));
+    const given = process.execArgv.some((a) => /^--initial[-_]old[-_]space[-_]size/.test(a));
+    if (!given) setFlagsFromString(`--initial-old-space-size=${READER_HEAP_MB}`);
+    const reader = this.spawn({ ...this.init, readerOnly: true });
+    try {
+      await reader.online;
+    } finally {
+      if (!given) setFlagsFromString('--initial-old-space-size=0');
+    }
+    if (this.closing) this.stopSlot(reader);
+    return reader;
   }
 
   /**
@@ -152,13 +192,17 @@ export class WorkerPool {
 
   private async stopThreads(): Promise<void> {
     this.failure ??= new RemuxError('ERR_REMUX_WORKER', 'the worker pool is closed');
-    for (const slot of this.slots) {
-      slot.worker.postMessage({ kind: 'stop' } satisfies WorkerStop);
-      for (const task of slot.pending.values()) task.reject(this.failure);
-      slot.pending.clear();
-    }
-    await Promise.all(this.slots.map((s) => s.exited));
+    for (const slot of this.slots) this.stopSlot(slot);
+    const reader = await this.reader;
+    if (reader) this.stopSlot(reader);
+    await Promise.all([...this.slots, ...(reader ? [reader] : [])].map((s) => s.exited));
     openPools.delete(this);
+  }
+
+  private stopSlot(slot: Slot): void {
+    slot.worker.postMessage({ kind: 'stop' } satisfies WorkerStop);
+    for (const task of slot.pending.values()) task.reject(this.failure!);
+    slot.pending.clear();
   }
 }
 
@@ -175,5 +219,5 @@ function answer<K extends 'copies' | 'decoded' | 'augmented' | 'rows'>(response:
  */
 function toSend(bytes: Uint8Array, owned: boolean): Uint8Array {
   const whole = bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  return owned && whole ? bytes : bytes.slice();
+  return owned && whole ? bytes : copyBytes(bytes);
 }

@@ -20,6 +20,8 @@ export interface WorkerInit {
   backend: Kernels;
   /** Shared by the pool's threads, so that each failing sharp operation reads its own error. */
   vipsLock: VipsLock;
+  /** The pool's reader thread, which only reads row groups (named apart in per-thread CPU figures). */
+  readerOnly?: boolean;
 }
 
 /**

@@ -19,6 +19,7 @@ import type { WorkerInit, WorkerRequest, WorkerResponse, WorkerStop } from './pr
 import { useVipsLock } from '../codec/vipsErrors.js';
 import { secondsSince } from '../util/stageTime.js';
 import { nameThread } from '../util/threadName.js';
+import { copyBytes } from '../util/bytes.js';
 
 /** What `handle` answers: a row's work (a `read` answers a row group). */
 type Success = Exclude<Extract<WorkerResponse, { ok: true }>, { rows: RowGroupData }>;
@@ -30,7 +31,7 @@ const init = workerData as WorkerInit;
 const steps = parsePipeline(init.pipeline, { size: 1, maxPixels: init.maxPixels });
 const job: SampleJob = { steps, codec: init.codec, maxPixels: init.maxPixels, seed: init.seed, copies: init.copies };
 useSingleThreadedSharp();
-nameThread('remux-worker');
+nameThread(init.readerOnly ? 'remux-reader' : 'remux-worker');
 useVipsLock(init.vipsLock);
 
 /**
@@ -118,7 +119,7 @@ async function stop(): Promise<void> {
 async function handle(request: RowRequest, task: Task): Promise<Success> {
   if (request.kind === 'encode') {
     const start = performance.now();
-    const bytes = own(await encodeImage(request.image, init.encode));
+    const bytes = copyBytes(await encodeImage(request.image, init.encode));
     return { id: request.id, ok: true, copies: [{ bytes, width: request.image.width, height: request.image.height, params: init.recordParams ? request.params : null }], seconds: { encode: secondsSince(start) } };
   }
   const decodeStart = performance.now();
@@ -128,17 +129,17 @@ async function handle(request: RowRequest, task: Task): Promise<Success> {
   task.decodedBytes = image.data.byteLength;
   task.stage = 'augment';
   if (request.kind === 'decode') {
-    const decoded = { ...image, data: own(image.data) };
+    const decoded = { ...image, data: copyBytes(image.data) };
     return { id: request.id, ok: true, decoded: { image: decoded, plans }, seconds: { decode } };
   }
   const augmentStart = performance.now();
   const augmented = augmentPlanned(image, plans, init.backend);
   const augment = secondsSince(augmentStart);
-  if (request.kind === 'augment') return { id: request.id, ok: true, augmented: augmented.map((copy) => ({ ...copy, data: own(copy.data) })), seconds: { decode, augment } };
+  if (request.kind === 'augment') return { id: request.id, ok: true, augmented: augmented.map((copy) => ({ ...copy, data: copyBytes(copy.data) })), seconds: { decode, augment } };
   task.stage = 'encode';
   const encodeStart = performance.now();
   const copies = [];
-  for (const copy of augmented) copies.push({ bytes: own(await encodeImage(copy, init.encode)), width: copy.width, height: copy.height, params: init.recordParams ? copy.params : null });
+  for (const copy of augmented) copies.push({ bytes: copyBytes(await encodeImage(copy, init.encode)), width: copy.width, height: copy.height, params: init.recordParams ? copy.params : null });
   return { id: request.id, ok: true, copies, seconds: { decode, augment, encode: secondsSince(encodeStart) } };
 }
 
@@ -146,12 +147,5 @@ function transferables(response: Success): ArrayBuffer[] {
   if ('decoded' in response) return [response.decoded.image.data.buffer as ArrayBuffer];
   if ('augmented' in response) return response.augmented.map((c) => c.data.buffer as ArrayBuffer);
   return response.copies.map((c) => c.bytes.buffer as ArrayBuffer);
-}
-
-/** Codecs may return views into shared or external memory: copy into a transferable buffer. */
-function own(bytes: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return copy;
 }
 

@@ -11,6 +11,7 @@ import type { ImageCompression } from '../options.js';
 import { writeFault } from '../util/faults.js';
 import { RAW_IMAGE_TYPE } from './schema.js';
 import type { OutputRow } from './shardWriter.js';
+import { uninitializedBytes } from '../util/bytes.js';
 
 /** What fixes a shard's encoding, the same for every shard of a run. */
 export interface ShardEncoding {
@@ -94,7 +95,7 @@ function encodedImages(type: Struct, rows: OutputRow[]): Data {
   const packed = (parts: Uint8Array[]) => {
     const valueOffsets = new Int32Array(parts.length + 1);
     parts.forEach((part, i) => (valueOffsets[i + 1] = valueOffsets[i] + part.byteLength));
-    const data = new Uint8Array(valueOffsets[parts.length]);
+    const data = uninitializedBytes(valueOffsets[parts.length]);
     parts.forEach((part, i) => data.set(part, valueOffsets[i]));
     return { length: parts.length, nullCount: 0, valueOffsets, data };
   };
@@ -113,7 +114,7 @@ function rawPixels(rows: OutputRow[]): Data {
   const pixelType = rowType.children[0].type;
   const sizes = rows.map((r) => r.size!);
   const pixels = sizes.reduce((n, s) => n + s.width * s.height, 0);
-  const bytes = new Uint8Array(pixels * 3);
+  const bytes = uninitializedBytes(pixels * 3);
   const rowOffsets = new Int32Array(sizes.reduce((n, s) => n + s.height, 0) + 1);
   const imageOffsets = new Int32Array(rows.length + 1);
   let [byte, row] = [0, 0];

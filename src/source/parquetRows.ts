@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { RESERVED_COLUMNS } from '../sink/schema.js';
 import { currentFeature, featureOfField, hfFeatures, isImageLike } from './huggingface.js';
 import type { KeptColumn, SourceOptions, SourceRow } from './source.js';
+import { copyBytes } from '../util/bytes.js';
 
 /**
  * What the two parquet readers (local files and hub files over HTTP, both through hyparquet, with
@@ -80,9 +81,9 @@ export type ImageCell = { bytes: Uint8Array | null; path: string | null } | Uint
  */
 export function ownImageCell(cell: unknown): ImageCell {
   if (cell === null || cell === undefined) return null;
-  if (cell instanceof Uint8Array) return cell.slice();
+  if (cell instanceof Uint8Array) return copyBytes(cell);
   const struct = cell as { bytes?: Uint8Array | null; path?: string | null };
-  return { bytes: struct.bytes?.slice() ?? null, path: struct.path ?? null };
+  return { bytes: struct.bytes ? copyBytes(struct.bytes) : null, path: struct.path ?? null };
 }
 
 /** Labels are numbers: a larger int64 would lose its last digits. */

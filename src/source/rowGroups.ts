@@ -5,8 +5,9 @@
  * 0.17–0.19 ms of CPU per 83 kB image (ZSTD, Snappy) against 0.34–0.42 through parquet-wasm, which
  * decompresses into its own memory, copies the pages out as an Arrow IPC stream and leaves each
  * image to be copied once more (places512, 2,320 rows: benchmarks/parquetRead.ts). Kept columns, of any
- * Arrow type, still come through parquet-wasm, as a small Arrow IPC stream. A row group is read on
- * the main thread or in a worker; what comes back moves, buffer by buffer, without a copy.
+ * Arrow type, still come through parquet-wasm, as a small Arrow IPC stream. A row group is read in
+ * a worker thread (the first of a run on the main thread, while the reader starts); what comes
+ * back moves, buffer by buffer, without a copy.
  */
 import { open, stat } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
@@ -14,6 +15,7 @@ import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMe
 import { compressors } from 'hyparquet-compressors';
 import { ParquetFile } from 'parquet-wasm/node';
 import { ownImageCell, type ImageCell } from './parquetRows.js';
+import { uninitializedBytes } from '../util/bytes.js';
 
 /** The columns of row group `group` of the parquet file at `path`. */
 export interface RowGroupRequest {
@@ -66,7 +68,8 @@ async function fileBuffer(path: string): Promise<AsyncBuffer> {
   return {
     byteLength: size,
     async slice(start: number, end = size): Promise<ArrayBuffer> {
-      const bytes = new Uint8Array(end - start);
+      // Read whole below, or the read fails.
+      const bytes = uninitializedBytes(end - start);
       const handle = await open(path);
       try {
         for (let at = 0; at < bytes.length; ) {
@@ -77,7 +80,7 @@ async function fileBuffer(path: string): Promise<AsyncBuffer> {
       } finally {
         await handle.close();
       }
-      return bytes.buffer;
+      return bytes.buffer as ArrayBuffer;
     },
   };
 }
