@@ -9,8 +9,9 @@
  * remux reads the photos from a parquet file of them repeated to ~`--rows` rows (default 1500),
  * end to end: parquet in, parquet out, process start included; the baselines time in-memory work.
  * --marginal times remux as the baselines are timed, without its start-up: a run over 4× the rows
- * minus a run over 1× (images/s = 3N ÷ the difference in wall time), and reports its process CPU
- * per image the same way. --identity also runs remux with the identity pipeline (a 224 centre crop:
+ * minus a run over 1× (images/s = 3N ÷ the difference in the processes' wall times), and reports
+ * its process CPU per image the same way (user + system, from bash's `times`; until 2026-12-04 from
+ * the summary's one-decimal "CPU-s per 1000 images", which made marginal figures steps of ~0.13 ms). --identity also runs remux with the identity pipeline (a 224 centre crop:
  * what the CPU still pays when a GPU does every pixel), to set beside codec_floor.py's figures.
  */
 import { spawnSync } from 'node:child_process';
@@ -57,8 +58,8 @@ for (const dir of photoDirs) {
     if (!longer) return add(key, one.imagesPerSecond);
     const four = runCli(args(longer), main);
     const images = four.rowsOut - one.rowsOut;
-    add(key, images / (four.wallSeconds - one.wallSeconds));
-    add(`${key} | CPU ms per image`, (four.cpuSecondsPer1000 * four.rowsOut - one.cpuSecondsPer1000 * one.rowsOut) / images);
+    add(key, images / (four.processSeconds - one.processSeconds));
+    add(`${key} | CPU ms per image`, ((four.cpuSeconds - one.cpuSeconds) * 1000) / images);
   };
   for (let round = 0; round < Number(values.repeats); round++) {
     for (const workers of values.workers!.split(',').map(Number)) {
