@@ -3,6 +3,8 @@
  * source, with 1 and 2 workers, R interleaved rounds, medians and spread.
  *   npm run bench:throughput -- [source …] [--repeats R] [--copies K]
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machine, median, runCli, type RunFigures } from './common.js';
 
@@ -14,7 +16,7 @@ console.log(`machine: ${machine()}`);
 for (let r = 0; r < Number(values.repeats); r++) {
   for (const { source, workers } of configs) {
     const key = `${source} | ${workers}`;
-    const figures = runCli([source, '--out', `/tmp/remux-bench-throughput-${workers}`, '--workers', workers, '--copies', values.copies!]);
+    const figures = runCli([source, '--out', join(tmpdir(), `remux-bench-throughput-${workers}`), '--workers', workers, '--copies', values.copies!]);
     results.set(key, [...(results.get(key) ?? []), figures]);
   }
 }
