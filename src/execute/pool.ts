@@ -20,7 +20,7 @@ const READERS = 4;
 
 /**
  * Fewest workers for which they read the row groups; below it a reader thread of their pool's own
- * does. A row group read in a worker costs the process more than elsewhere
+ * does (see `READER_HEAP_MB`). A row group read in a worker costs the process more than elsewhere
  * (places512, 2 workers, 3 rounds, hyparquet reading: 2.98 ms of CPU per image against 2.67; the
  * workers +0.16 ms each, libuv's and V8's helper threads +0.1), so it pays only where one reading
  * thread would cap the run: it spends ~0.19 ms per image (~5,000 images/s at most), which 3 or
@@ -29,38 +29,16 @@ const READERS = 4;
 export const WORKERS_READ_FROM = 3;
 
 /**
- * The initial old generation of the pool's threads, in MB. V8 counts the ArrayBuffer bytes
- * allocated since an isolate's last full collection against its allocation limit, ~3× a small
- * heap, and these threads allocate buffers by the megabyte (a row group's column chunk, pages and
- * images; decoded and resampled pixels) on heaps of ~8–12 MB: the main thread, when it read,
- * ran a full collection at about every row group (55 in a 9,280-row places512 run), and a
- * worker one every few dozen images. With this initial size the reader runs none in that run,
- * the main thread one. places512, imagenet-train, 9,280 rows, 3 alternated runs: 16 workers
- * 30.2 → 28.5 CPU-s (+29 MB peak); at 2 workers the workers' share is within the spread, and the
- * reader, against the main thread reading, −0.05 ms per image (identity pipeline; +46 MB). The flag can only be given to an isolate when it is made, and the
- * main thread's is made before remux runs: hence the reader thread.
+ * The reader thread's initial old generation, in MB. V8 counts the ArrayBuffer bytes allocated
+ * since an isolate's last full collection against its allocation limit, ~3× a small heap: reading
+ * ~25 MB per row group of 100 places512 images (the column chunk, its pages, each image's copy),
+ * the main thread's 12 MB heap ran a full collection at every row group or so (55 in a 9,280-row
+ * run). The reader, made with this initial size, runs none in that run, and the main thread one
+ * (identity pipeline, 2 workers, 5 alternated runs: −0.05 ms of process CPU per image, +46 MB
+ * peak). The flag can only be given to an isolate when it is made, and the main thread's is made
+ * before remux runs: hence a thread of its own for reading.
  */
-const THREAD_HEAP_MB = 64;
-
-/** Pools spawning threads right now, whose isolates are to get `THREAD_HEAP_MB` (see `withThreadHeap`). */
-let spawning = 0;
-
-/**
- * `spawn()`'s threads with their isolates made with `THREAD_HEAP_MB`. V8's flags are the
- * process's: the flag is set now and set back once every thread spawned under it has made its
- * isolate (a thread makes it when it starts, after `new Worker` returns). Another thread started
- * meanwhile gets it too, which only costs memory. A process started with its own initial old
- * space keeps it, for every thread.
- */
-function withThreadHeap(spawn: () => Slot[]): Slot[] {
-  if (process.execArgv.some((a) => /^--initial[-_]old[-_]space[-_]size/.test(a))) return spawn();
-  if (spawning++ === 0) setFlagsFromString(`--initial-old-space-size=${THREAD_HEAP_MB}`);
-  const slots = spawn();
-  void Promise.all(slots.map((s) => s.online)).then(() => {
-    if (--spawning === 0) setFlagsFromString('--initial-old-space-size=0');
-  });
-  return slots;
-}
+const READER_HEAP_MB = 64;
 
 interface Pending {
   resolve: (response: Success) => void;
@@ -92,7 +70,7 @@ export async function closeWorkerPools(): Promise<void> {
 export class WorkerPool {
   private readonly slots: Slot[];
   /** The reader thread, below `WORKERS_READ_FROM` workers; made at the first row group read. */
-  private reader: Slot | null = null;
+  private reader: Promise<Slot> | null = null;
   private readonly init: WorkerInit;
   private nextId = 0;
   private failure: Error | null = null;
@@ -103,7 +81,7 @@ export class WorkerPool {
   constructor(size: number, job: Omit<WorkerInit, 'vipsLock'>) {
     const init = { ...job, vipsLock: newVipsLock() };
     this.init = init;
-    this.slots = withThreadHeap(() => Array.from({ length: size }, () => this.spawn(init)));
+    this.slots = Array.from({ length: size }, () => this.spawn(init));
     openPools.add(this);
   }
 
@@ -163,13 +141,25 @@ export class WorkerPool {
 
   /** Reads a row group of a local parquet source (see `source/rowGroups.ts`) in one of the `READERS`, or in the reader thread. */
   async readRowGroup(group: RowGroupRequest): Promise<RowGroupData> {
-    const readers = this.slots.length >= WORKERS_READ_FROM ? this.slots.slice(0, READERS) : [(this.reader ??= this.spawnReader())];
+    const readers = this.slots.length >= WORKERS_READ_FROM ? this.slots.slice(0, READERS) : [await (this.reader ??= this.spawnReader())];
     return answer(await this.send({ id: this.nextId++, kind: 'read', group }, [], readers), 'rows');
   }
 
-  /** The reader thread; once the pool is closing, one that is stopped at once. */
-  private spawnReader(): Slot {
-    const [reader] = withThreadHeap(() => [this.spawn({ ...this.init, readerOnly: true })]);
+  /**
+   * The reader thread, its isolate made with `READER_HEAP_MB`: V8's flags are the process's, so
+   * the flag is set only once every worker's isolate is made, and set back once the reader's is.
+   * A process started with its own initial old space keeps it, for every thread.
+   */
+  private async spawnReader(): Promise<Slot> {
+    await Promise.all(this.slots.map((s) => s.online));
+    const given = process.execArgv.some((a) => /^--initial[-_]old[-_]space[-_]size/.test(a));
+    if (!given) setFlagsFromString(`--initial-old-space-size=${READER_HEAP_MB}`);
+    const reader = this.spawn({ ...this.init, readerOnly: true });
+    try {
+      await reader.online;
+    } finally {
+      if (!given) setFlagsFromString('--initial-old-space-size=0');
+    }
     if (this.closing) this.stopSlot(reader);
     return reader;
   }
@@ -204,7 +194,7 @@ export class WorkerPool {
   private async stopThreads(): Promise<void> {
     this.failure ??= new RemuxError('ERR_REMUX_WORKER', 'the worker pool is closed');
     for (const slot of this.slots) this.stopSlot(slot);
-    const reader = this.reader;
+    const reader = await this.reader;
     if (reader) this.stopSlot(reader);
     await Promise.all([...this.slots, ...(reader ? [reader] : [])].map((s) => s.exited));
     openPools.delete(this);
