@@ -11,8 +11,9 @@
  * --marginal times remux as the baselines are timed, without its start-up: a run over 4× the rows
  * minus a run over 1× (images/s = 3N ÷ the difference in the processes' wall times), and reports
  * its process CPU per image the same way (user + system, from bash's `times`; until 2026-12-04 from
- * the summary's one-decimal "CPU-s per 1000 images", which made marginal figures steps of ~0.13 ms). --identity also runs remux with the identity pipeline (a 224 centre crop:
- * what the CPU still pays when a GPU does every pixel), to set beside codec_floor.py's figures.
+ * the summary's one-decimal "CPU-s per 1000 images", which made marginal figures steps of ~0.13
+ * ms). --identity also runs remux with the identity pipeline (a 224 centre crop: what the CPU
+ * still pays when a GPU does every pixel), to set beside codec_floor.py's figures.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -271,7 +271,7 @@ async function recordError(path: string, source: Source, row: SourceRow, reason:
 }
 
 /** Source rows `[from, end)`: a slice of the source, or what a resumed run has left of it (the source skips what lies before `from`). */
-async function* rowsFrom(source: Source, from: number, end: number, reader: RowGroupReader | undefined): AsyncGenerator<SourceRow> {
+async function* rowsFrom(source: Source, from: number, end: number, reader: RowGroupReader): AsyncGenerator<SourceRow> {
   for await (const chunk of source.chunks(from, reader)) {
     for (const row of chunk) {
       if (row.sourceIndex >= end) return;

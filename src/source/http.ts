@@ -51,9 +51,9 @@ function withAuthorization(init: RequestInit | undefined, value: string): Reques
 /**
  * `fetch` with retries, for the hub client and our own range reads. Connection errors and resets
  * (not a host name that the resolver says does not exist), 429 (after the `Retry-After` the
- * server asks for) and 5xx are tried again with exponential
- * backoff and jitter. The body is read whole inside the loop, so a connection cut mid-body or a
- * stalled one is retried too; the caller gets a buffered `Response`. Other statuses come back
+ * server asks for) and 5xx are tried again with exponential backoff and jitter. The body is read
+ * whole inside the loop, so a connection cut mid-body or a stalled one is retried too; the caller
+ * gets a buffered `Response`. Other statuses come back
  * for the caller to judge. After `attempts` tries it throws one line naming the URL's path and
  * the last status or error — never the headers, which carry the token — with code
  * `ERR_REMUX_UNREACHABLE` when the last try got no answer at all. `signal` (the run's
@@ -81,7 +81,7 @@ export function retryingFetch(policy: RetryPolicy, { signal, authorization }: Re
         // A name the resolver says does not exist (a mistyped endpoint, or no network at all on a
         // machine whose resolver answers so) will not exist a second later: EAI_AGAIN is the
         // transient failure, ENOTFOUND is not.
-        if (causeCode(error) === 'ENOTFOUND') throw new RemuxError('ERR_REMUX_UNREACHABLE', `${method} ${url.pathname}: host ${url.hostname} not found (ENOTFOUND); not retried`);
+        if (causeOf(error)?.code === 'ENOTFOUND') throw new RemuxError('ERR_REMUX_UNREACHABLE', `${method} ${url.pathname}: host ${url.hostname} not found (ENOTFOUND); not retried`);
         last = `error: ${networkError(error)}`;
         unreachable = true;
       }
@@ -130,13 +130,13 @@ async function fetchWhole(input: string | URL | Request, init: RequestInit | und
   }
 }
 
-/** The system error code under a failed `fetch` (`ECONNREFUSED`, `ENOTFOUND`), if any. */
-const causeCode = (error: unknown) => (error instanceof Error ? (error.cause as { code?: string } | undefined)?.code : undefined);
+/** What a failed `fetch` wraps: a system error's code (`ECONNREFUSED`, `ENOTFOUND`) or a message. */
+const causeOf = (error: unknown) => (error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined);
 
 /** `fetch failed (ECONNREFUSED)`, `terminated (other side closed)`: the message and its cause. */
 function networkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause as { code?: string; message?: string } | undefined;
+  const cause = causeOf(error);
   const detail = cause?.code ?? cause?.message;
   return detail ? `${error.message} (${detail})` : error.message;
 }
